@@ -1,0 +1,178 @@
+"""The one interface every cache kind implements."""
+
+from __future__ import annotations
+
+import os
+import stat
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from inspector.core.errors import (
+    CacheNotFoundError,
+    CacheUnreadableError,
+    NotACacheError,
+    ScanCancelled,
+)
+from inspector.core.model import STATES, Snapshot, State
+
+#: Called now and then during a scan with the number of entries seen so far.
+#: Returning ``False`` cancels the scan (it raises :class:`ScanCancelled`).
+Progress = Callable[[int], bool | None]
+
+PROGRESS_EVERY = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CacheOptions:
+    """Settings a driver needs besides the path (Glance's config options)."""
+
+    sqlite_db: str = "cache.db"  # image_cache_sqlite_db, relative to the cache directory
+
+
+class CacheDriver(ABC):
+    """A cache of one kind, opened at one path.
+
+    Drivers take their path and settings as arguments and return frozen
+    dataclasses.  Opening and scanning only read: no file, directory or table
+    is created, and no atime is changed.
+    """
+
+    #: Short machine name, as given to ``--driver``.
+    name: ClassVar[str]
+    #: What the user sees as the cache's kind.
+    title: ClassVar[str]
+    #: The states this kind of cache has.
+    states: ClassVar[tuple[State, ...]] = STATES
+
+    def __init__(self, path: Path, options: CacheOptions | None = None) -> None:
+        self.path = Path(path)
+        self.options = options or CacheOptions()
+        check_directory(self.path)
+
+    @classmethod
+    @abstractmethod
+    def detect(cls, path: Path, options: CacheOptions) -> bool:
+        """Whether what is on disk at ``path`` looks like this kind of cache."""
+
+    @classmethod
+    def plausible(cls, path: Path, options: CacheOptions) -> bool:
+        """Whether this driver may be forced on ``path`` (looser than :meth:`detect`)."""
+        return cls.detect(path, options)
+
+    @abstractmethod
+    def scan(self, progress: Progress | None = None) -> Snapshot:
+        """Read every entry with its metadata."""
+
+    def nodes(self) -> list[str]:
+        """The nodes whose caches share this metadata (only centralized kinds have many)."""
+        return []
+
+
+def check_directory(path: Path) -> None:
+    """Raise a clear error unless ``path`` is a readable directory."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise CacheNotFoundError(f"{path} does not exist.") from None
+    except PermissionError:
+        raise CacheUnreadableError(f"{path} cannot be read: permission denied.") from None
+    except OSError as exc:
+        raise CacheUnreadableError(f"{path} cannot be read: {exc.strerror}.") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise NotACacheError(f"{path} is a file, not a cache directory.")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise CacheUnreadableError(f"{path} cannot be read: permission denied.")
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """One regular file (or symlink) found in a cache directory."""
+
+    name: str
+    path: str
+    size: int
+    atime: float
+    mtime: float
+    is_link: bool = False
+
+
+def _open_dir(directory: Path) -> int:
+    """A descriptor for listing ``directory`` without moving its atime where allowed."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+    noatime = getattr(os, "O_NOATIME", 0)
+    if noatime:
+        try:
+            return os.open(directory, flags | noatime)
+        except PermissionError:
+            pass  # O_NOATIME needs the owner (or CAP_FOWNER); list it the ordinary way
+    return os.open(directory, flags)
+
+
+def scan_files(
+    directory: Path,
+    skip: frozenset[str] = frozenset(),
+    *,
+    missing_ok: bool = True,
+) -> Iterator[FileInfo]:
+    """The regular files and symlinks directly in ``directory``, one ``scandir`` pass.
+
+    Subdirectories and names in ``skip`` are passed over; a file that vanishes
+    between listing and ``stat`` is skipped.  Nothing is opened and the
+    directory is read with ``O_NOATIME`` where the kernel allows, so no atime
+    moves.  A symlink is reported as itself (``is_link``) with its target's size
+    when that can be had: nothing here follows it further.
+    """
+    try:
+        fd = _open_dir(directory)
+    except FileNotFoundError:
+        if missing_ok:
+            return
+        raise CacheNotFoundError(f"{directory} does not exist.") from None
+    except PermissionError:
+        raise CacheUnreadableError(f"{directory} cannot be read: permission denied.") from None
+    except NotADirectoryError:
+        return
+    prefix = os.fspath(directory) + os.sep
+    try:
+        with os.scandir(fd) as it:
+            for entry in it:
+                name = entry.name
+                if name in skip:
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                mode = st.st_mode
+                if stat.S_ISREG(mode):
+                    yield FileInfo(name, prefix + name, st.st_size, st.st_atime, st.st_mtime)
+                elif stat.S_ISLNK(mode):
+                    try:
+                        size = os.stat(prefix + name).st_size
+                    except OSError:
+                        size = 0
+                    yield FileInfo(name, prefix + name, size, st.st_atime, st.st_mtime, True)
+    finally:
+        os.close(fd)
+
+
+class ProgressTicker:
+    """Calls a :data:`Progress` callback every few thousand entries."""
+
+    __slots__ = ("_callback", "count")
+
+    def __init__(self, callback: Progress | None) -> None:
+        self._callback = callback
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self._callback is not None and self.count % PROGRESS_EVERY == 0:
+            self.report()
+
+    def report(self) -> None:
+        if self._callback is not None and self._callback(self.count) is False:
+            raise ScanCancelled("The scan was cancelled.")

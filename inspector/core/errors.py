@@ -1,0 +1,31 @@
+"""Errors the core raises, each with a message a person can act on."""
+
+from __future__ import annotations
+
+
+class CacheError(Exception):
+    """Base class: something about a cache that the user should be told."""
+
+
+class CacheNotFoundError(CacheError):
+    """The path does not exist."""
+
+
+class NotACacheError(CacheError):
+    """The path exists but holds no cache this program knows."""
+
+
+class CacheUnreadableError(CacheError):
+    """The cache exists but cannot be read (permissions, I/O)."""
+
+
+class CorruptDatabaseError(CacheError):
+    """The metadata database is damaged or is not the expected database."""
+
+
+class CacheBusyError(CacheError):
+    """The metadata database stayed locked by another process."""
+
+
+class ScanCancelled(CacheError):
+    """A scan was cancelled by its caller."""

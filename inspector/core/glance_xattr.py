@@ -1,0 +1,69 @@
+"""Glance's ``xattr`` cache driver: metadata in each file's extended attributes.
+
+``user.hits`` holds the hit count, ``user.error`` the reason an invalid entry
+failed; last accessed is the file's atime and last modified its mtime.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inspector.core import xattrs
+from inspector.core.driver import CacheOptions, FileInfo, ProgressTicker
+from inspector.core.glance import GlanceDriver, has_glance_layout, link_note
+from inspector.core.model import Entry, State, utc_from_timestamp
+
+NO_XATTR_WARNING = (
+    "The filesystem holding this cache does not support extended attributes: "
+    "hit counts and error texts are unknown. Glance's xattr driver needs a "
+    "filesystem mounted with user_xattr."
+)
+
+
+class XattrDriver(GlanceDriver):
+    name = "xattr"
+    title = "Glance (xattr)"
+
+    def __init__(self, path: Path, options: CacheOptions | None = None) -> None:
+        super().__init__(path, options)
+        self._xattr_ok = True
+
+    @classmethod
+    def detect(cls, path: Path, options: CacheOptions) -> bool:
+        return has_glance_layout(path) and not (path / options.sqlite_db).exists()
+
+    def _read(self, info: FileInfo, key: str, as_int: bool) -> int | str | None:
+        if not self._xattr_ok or info.is_link:
+            return None
+        try:
+            if as_int:
+                return xattrs.get_int(info.path, key)
+            return xattrs.get_text(info.path, key)
+        except xattrs.XattrUnsupportedError:
+            self._xattr_ok = False
+            self.warnings.append(NO_XATTR_WARNING)
+            return None
+        except OSError:  # vanished, or unreadable: the value is unknown
+            return None
+
+    def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
+        self._xattr_ok = True
+        entries = []
+        for f in self._files(State.CACHED, ticker):
+            hits = self._read(f, "hits", as_int=True)
+            entries.append(
+                Entry(
+                    id=f.name,
+                    state=State.CACHED,
+                    size=f.size,
+                    hits=hits if isinstance(hits, int) else None,
+                    last_accessed=utc_from_timestamp(f.atime),
+                    last_modified=utc_from_timestamp(f.mtime),
+                    note=link_note(f),
+                )
+            )
+        return entries
+
+    def _error_text(self, info: FileInfo) -> str | None:
+        text = self._read(info, "error", as_int=False)
+        return text if isinstance(text, str) else None

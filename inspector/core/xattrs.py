@@ -1,0 +1,79 @@
+"""Extended attributes as Glance's xattr driver uses them (``user.<key>``).
+
+One place that knows how a missing attribute differs from a filesystem that
+has no extended attributes at all: the first is an unknown value on one file,
+the second makes the value unknown for the whole cache.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import xattr as _xattr
+
+_UNSUPPORTED = {errno.ENOTSUP, errno.EOPNOTSUPP}
+_MISSING = {errno.ENODATA, getattr(errno, "ENOATTR", errno.ENODATA)}
+
+
+class XattrUnsupportedError(OSError):
+    """The filesystem holding the path does not support user xattrs."""
+
+
+def _key(name: str) -> str:
+    return f"user.{name}"
+
+
+def get(path: str | os.PathLike[str], name: str) -> bytes | None:
+    """The attribute's raw value, or ``None`` when the file has none.
+
+    Raises :class:`XattrUnsupportedError` when the filesystem has no user
+    xattrs, ``FileNotFoundError`` when the file vanished.  Never follows a
+    symlink: a link's target may lie outside the cache.
+    """
+    try:
+        value: bytes = _xattr.getxattr(os.fspath(path), _key(name), symlink=True)
+    except OSError as exc:
+        if exc.errno in _MISSING:
+            return None
+        if exc.errno in _UNSUPPORTED:
+            raise XattrUnsupportedError(exc.errno, "extended attributes not supported") from exc
+        raise
+    return value
+
+
+def get_int(path: str | os.PathLike[str], name: str) -> int | None:
+    """The attribute read as Glance writes integers (ASCII digits), or None."""
+    raw = get(path, name)
+    if raw is None:
+        return None
+    try:
+        return int(raw.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def get_text(path: str | os.PathLike[str], name: str) -> str | None:
+    raw = get(path, name)
+    return None if raw is None else raw.decode("utf-8", errors="replace")
+
+
+def put(path: str | os.PathLike[str], name: str, value: str | int) -> None:
+    """Set ``user.<name>`` the way Glance does: ``str(value)`` as UTF-8."""
+    try:
+        _xattr.setxattr(os.fspath(path), _key(name), str(value).encode("utf-8"), symlink=True)
+    except OSError as exc:
+        if exc.errno in _UNSUPPORTED:
+            raise XattrUnsupportedError(exc.errno, "extended attributes not supported") from exc
+        raise
+
+
+def supported(directory: str | os.PathLike[str]) -> bool:
+    """Whether the filesystem of ``directory`` supports user xattrs (read-only probe)."""
+    try:
+        get(directory, "hits")
+    except XattrUnsupportedError:
+        return False
+    except OSError:
+        return True
+    return True

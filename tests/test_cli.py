@@ -1,0 +1,188 @@
+"""The CLI, run as the installed entry point in a real process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from inspector.core import State, open_cache, summarize
+from inspector.core.demo import DemoSpec, build_demo_cache
+from tests.glance_service import GlanceService
+
+CLI = str(Path(sys.executable).parent / "cache-inspector-cli")
+SPEC = DemoSpec(cached=30, queued=4, incomplete=3, stalled=2, invalid=3)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo_cache(tmp_path_factory.mktemp("demo") / "cache", "sqlite", SPEC)
+
+
+def test_list_json_is_the_documented_object(demo: Path) -> None:
+    r = run("list", str(demo), "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["path"] == str(demo)
+    assert doc["driver"] == "sqlite"
+    entries = doc["entries"]
+    total = SPEC.cached + SPEC.queued + SPEC.incomplete + SPEC.stalled + SPEC.invalid
+    assert len(entries) == total
+    keys = {
+        "id",
+        "state",
+        "size",
+        "hits",
+        "last_accessed",
+        "last_modified",
+        "checksum",
+        "error",
+        "position",
+    }
+    assert all(keys <= set(e) for e in entries)
+    core = {(e.state, e.id): e for e in open_cache(demo).scan().entries}
+    for e in entries:
+        ref = core[(State(e["state"]), e["id"])]
+        assert e["size"] == ref.size
+        assert e["hits"] == ref.hits
+        if e["last_modified"] is not None:
+            assert e["last_modified"].endswith("Z")
+    queued = sorted((e for e in entries if e["state"] == "queued"), key=lambda e: e["position"])
+    assert [e["position"] for e in queued] == list(range(SPEC.queued))
+    assert all(e["position"] is None for e in entries if e["state"] != "queued")
+
+
+def test_list_filters_and_sorts_by_numbers(demo: Path) -> None:
+    r = run("list", str(demo), "--state", "cached", "--sort", "size", "--json")
+    sizes = [e["size"] for e in json.loads(r.stdout)["entries"]]
+    assert len(sizes) == SPEC.cached
+    assert sizes == sorted(sizes)
+    r = run("list", str(demo), "--state", "cached", "--sort", "size", "--reverse", "--csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [int(row["size"]) for row in rows] == sorted(sizes, reverse=True)
+    assert {row["state"] for row in rows} == {"cached"}
+
+
+def test_list_table_is_humanized(demo: Path) -> None:
+    r = run("list", str(demo), "--state", "queued")
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:3] == ["STATE", "ID", "SIZE"]
+    assert len(lines) == 1 + SPEC.queued
+    assert "queue position 0" in lines[1]
+    r = run("list", str(demo), "--state", "cached", "--sort", "size", "--reverse")
+    assert "iB" in r.stdout.splitlines()[1]
+
+
+def test_stats_json_totals(demo: Path) -> None:
+    r = run("stats", str(demo), "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    s = summarize(open_cache(demo).scan().entries)
+    assert doc["total_size"] == s.total_size
+    assert doc["states"]["cached"] == {"count": SPEC.cached, "bytes": s.total_size}
+    assert doc["states"]["queued"]["count"] == SPEC.queued
+    assert doc["states"]["incomplete"]["count"] == SPEC.incomplete + SPEC.stalled
+    assert doc["states"]["invalid"]["count"] == SPEC.invalid
+
+
+def test_stats_text(demo: Path) -> None:
+    r = run("stats", str(demo))
+    assert r.returncode == 0
+    assert "Glance (sqlite)" in r.stdout
+    assert f"in {SPEC.cached} images" in r.stdout
+
+
+def test_cli_reads_a_cache_glance_wrote(glance: GlanceService) -> None:
+    glance.cache("6d0b5b54-0a0b-4e6b-9a57-0b2b3d0f3a01", b"x" * 1234)
+    glance.read("6d0b5b54-0a0b-4e6b-9a57-0b2b3d0f3a01", times=3)
+    r = run("list", glance.path, "--json")
+    [entry] = json.loads(r.stdout)["entries"]
+    assert entry["size"] == 1234
+    assert entry["hits"] == 3
+    assert json.loads(run("stats", glance.path, "--json").stdout)["total_size"] == 1234
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["list", "/nonexistent/cache"], "does not exist"),
+        (["stats", "/"], "does not look like a cache"),
+    ],
+)
+def test_failures_exit_1_with_one_line(args: list[str], message: str) -> None:
+    r = run(*args)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_usage_errors_exit_2(demo: Path) -> None:
+    assert run("frobnicate").returncode == 2
+    assert run("list", str(demo), "--sort", "colour").returncode == 2
+    assert run("list", str(demo), "--driver", "redis").returncode == 2
+    assert run("list", str(demo), "--json", "--csv").returncode == 2
+
+
+def test_corrupt_database_exit_1(tmp_path: Path) -> None:
+    root = build_demo_cache(tmp_path / "c", "sqlite", SPEC)
+    (root / "cache.db").write_bytes(b"\0garbage" * 64)
+    r = run("list", str(root))
+    assert r.returncode == 1
+    assert "not a usable Glance cache database" in r.stderr
+    assert (root / "cache.db").read_bytes() == b"\0garbage" * 64
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.returncode == 0
+    assert r.stdout.startswith("cache-inspector-cli ")
+
+
+@pytest.fixture
+def private_cache() -> Iterator[Path]:
+    """A cache directory that the user ``nobody`` may not read."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run the CLI as another user")
+    base = Path(tempfile.mkdtemp(prefix="inspector-perm-"))
+    try:
+        base.chmod(0o755)
+        root = build_demo_cache(base / "cache", "sqlite", SPEC)
+        root.chmod(0o700)
+        yield root
+    finally:
+        shutil.rmtree(base)
+
+
+def test_unreadable_cache_is_reported(private_cache: Path) -> None:
+    r = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            CLI,
+            "list",
+            str(private_cache),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 1, r.stderr
+    assert "permission denied" in r.stderr
+    assert "Traceback" not in r.stderr
