@@ -29,16 +29,14 @@ from inspector.core import (
 
 PROG = "cache-inspector-cli"
 
-_EPOCH = datetime.fromtimestamp(0, UTC)
-
 #: Sort keys: name -> key function producing comparable values (unknowns last).
 SORT_KEYS: dict[str, Callable[[Entry], Any]] = {
     "id": lambda e: e.id,
     "state": lambda e: (STATES.index(e.state), e.position if e.position is not None else 0, e.id),
     "size": lambda e: e.size,
     "hits": lambda e: (e.hits is None, e.hits or 0),
-    "accessed": lambda e: (e.last_accessed is None, e.last_accessed or _EPOCH),
-    "modified": lambda e: (e.last_modified is None, e.last_modified or _EPOCH),
+    "accessed": lambda e: (e.accessed_ts is None, e.accessed_ts or 0.0),
+    "modified": lambda e: (e.modified_ts is None, e.modified_ts or 0.0),
     "position": lambda e: (e.position is None, e.position or 0, e.id),
 }
 SORT_ALIASES = {"last_accessed": "accessed", "last_modified": "modified"}
@@ -148,8 +146,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             "driver": snap.driver,
             "entries": [entry_record(e) for e in entries],
         }
-        json.dump(doc, out, indent=1)
-        out.write("\n")
+        out.write(json.dumps(doc) + "\n")
     elif args.csv:
         w = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
         w.writeheader()
@@ -198,8 +195,7 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
             },
             "warnings": list(snap.warnings),
         }
-        json.dump(doc, out, indent=1)
-        out.write("\n")
+        out.write(json.dumps(doc) + "\n")
         return 0
     out.write(f"Cache:      {snap.path}\n")
     out.write(f"Kind:       {cache.title}\n")

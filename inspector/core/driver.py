@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from inspector.core.errors import (
     CacheNotFoundError,
@@ -87,8 +87,7 @@ def check_directory(path: Path) -> None:
         raise CacheUnreadableError(f"{path} cannot be read: permission denied.")
 
 
-@dataclass(frozen=True, slots=True)
-class FileInfo:
+class FileInfo(NamedTuple):
     """One regular file (or symlink) found in a cache directory."""
 
     name: str
@@ -116,7 +115,8 @@ def scan_files(
     skip: frozenset[str] = frozenset(),
     *,
     missing_ok: bool = True,
-) -> Iterator[FileInfo]:
+    ticker: ProgressTicker | None = None,
+) -> list[FileInfo]:
     """The regular files and symlinks directly in ``directory``, one ``scandir`` pass.
 
     Subdirectories and names in ``skip`` are passed over; a file that vanishes
@@ -129,13 +129,16 @@ def scan_files(
         fd = _open_dir(directory)
     except FileNotFoundError:
         if missing_ok:
-            return
+            return []
         raise CacheNotFoundError(f"{directory} does not exist.") from None
     except PermissionError:
         raise CacheUnreadableError(f"{directory} cannot be read: permission denied.") from None
     except NotADirectoryError:
-        return
+        return []
     prefix = os.fspath(directory) + os.sep
+    found: list[FileInfo] = []
+    append = found.append
+    is_reg, is_lnk = stat.S_ISREG, stat.S_ISLNK
     try:
         with os.scandir(fd) as it:
             for entry in it:
@@ -147,16 +150,19 @@ def scan_files(
                 except FileNotFoundError:
                     continue
                 mode = st.st_mode
-                if stat.S_ISREG(mode):
-                    yield FileInfo(name, prefix + name, st.st_size, st.st_atime, st.st_mtime)
-                elif stat.S_ISLNK(mode):
+                if is_reg(mode):
+                    append(FileInfo(name, prefix + name, st.st_size, st.st_atime, st.st_mtime))
+                elif is_lnk(mode):
                     try:
                         size = os.stat(prefix + name).st_size
                     except OSError:
                         size = 0
-                    yield FileInfo(name, prefix + name, size, st.st_atime, st.st_mtime, True)
+                    append(FileInfo(name, prefix + name, size, st.st_atime, st.st_mtime, True))
+                if ticker is not None:
+                    ticker.tick()
     finally:
         os.close(fd)
+    return found
 
 
 class ProgressTicker:

@@ -21,7 +21,7 @@ from inspector.core.driver import (
     ProgressTicker,
     scan_files,
 )
-from inspector.core.model import Entry, Note, Snapshot, State, utc_from_timestamp
+from inspector.core.model import Entry, Note, Snapshot, State
 
 SUBDIRS: dict[State, str] = {
     State.INCOMPLETE: "incomplete",
@@ -75,11 +75,7 @@ class GlanceDriver(CacheDriver):
 
     def _files(self, state: State, ticker: ProgressTicker) -> list[FileInfo]:
         skip = self.service_files() if state is State.CACHED else frozenset()
-        files = []
-        for info in scan_files(self.state_dir(state), skip):
-            files.append(info)
-            ticker.tick()
-        return files
+        return scan_files(self.state_dir(state), skip, ticker=ticker)
 
     @abstractmethod
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
@@ -93,7 +89,7 @@ class GlanceDriver(CacheDriver):
                 id=f.name,
                 state=State.QUEUED,
                 size=f.size,
-                last_modified=utc_from_timestamp(f.mtime),
+                modified_ts=f.mtime,
                 position=i,
                 note=link_note(f),
             )
@@ -106,7 +102,7 @@ class GlanceDriver(CacheDriver):
                 id=f.name,
                 state=State.INCOMPLETE,
                 size=f.size,
-                last_modified=utc_from_timestamp(f.mtime),
+                modified_ts=f.mtime,
                 note=link_note(f),
             )
             for f in self._files(State.INCOMPLETE, ticker)
@@ -118,7 +114,7 @@ class GlanceDriver(CacheDriver):
                 id=f.name,
                 state=State.INVALID,
                 size=f.size,
-                last_modified=utc_from_timestamp(f.mtime),
+                modified_ts=f.mtime,
                 error=self._error_text(f),
                 note=link_note(f),
             )
@@ -132,4 +128,4 @@ class GlanceDriver(CacheDriver):
 
 def link_note(info: FileInfo) -> Note | None:
     """The note for a file that is a symlink."""
-    return Note.SYMLINK if info.is_link else None
+    return Note.SYMLINK if info[5] else None

@@ -7,11 +7,12 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from inspector.core.driver import CacheOptions, ProgressTicker
 from inspector.core.errors import CacheBusyError, CacheUnreadableError, CorruptDatabaseError
 from inspector.core.glance import SQLITE_INIT_LOCK, GlanceDriver, link_note
-from inspector.core.model import Entry, Note, State, utc_from_timestamp
+from inspector.core.model import Entry, Note, State
 
 #: How long to wait for Glance to release a lock before giving up (Glance itself waits 2 s).
 BUSY_TIMEOUT_S = 5.0
@@ -60,8 +61,12 @@ class SqliteDriver(GlanceDriver):
         finally:
             conn.close()
 
-    def read_rows(self) -> dict[str, tuple[float, float, int, int, str | None]]:
-        """Every row of ``cached_images`` by image id, in one query."""
+    def read_rows(self) -> dict[str, tuple[Any, ...]]:
+        """Every row of ``cached_images`` by image id, in one query.
+
+        A row is ``(image_id, last_accessed, last_modified, size, hits, checksum)``
+        as SQLite returns it.
+        """
         with self._connect_ro() as conn:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
             if "cached_images" not in tables:
@@ -69,60 +74,47 @@ class SqliteDriver(GlanceDriver):
                     f"{self.db_path} is an SQLite database but has no cached_images table: "
                     "it is not a Glance image cache database."
                 )
-            cur = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM cached_images")
-            return {
-                str(r[0]): (
-                    float(r[1] or 0.0),
-                    float(r[2] or 0.0),
-                    int(r[3] or 0),
-                    int(r[4] or 0),
-                    r[5],
-                )
-                for r in cur
-            }
+            rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM cached_images").fetchall()
+        return {str(r[0]): r for r in rows}
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
         rows = self.read_rows()
-        entries = []
-        for f in self._files(State.CACHED, ticker):
-            row = rows.pop(f.name, None)
+        entries: list[Entry] = []
+        append = entries.append
+        cached = State.CACHED
+        pop = rows.pop
+        for f in self._files(cached, ticker):
+            row = pop(f.name, None)
             if row is None:
-                entries.append(
-                    Entry(
-                        id=f.name,
-                        state=State.CACHED,
-                        size=f.size,
-                        last_modified=utc_from_timestamp(f.mtime),
-                        note=Note.FILE_WITHOUT_ROW,
-                    )
+                append(
+                    Entry(f.name, cached, f.size, None, None, f.mtime, note=Note.FILE_WITHOUT_ROW)
                 )
                 continue
-            accessed, modified, _size, hits, checksum = row
-            entries.append(
+            # Releases before 2023 inserted last_accessed = 0 (the epoch): kept as
+            # it is, since Glance's pruner takes those first.
+            append(
                 Entry(
-                    id=f.name,
-                    state=State.CACHED,
-                    size=f.size,
-                    hits=hits,
-                    # Releases before 2023 inserted last_accessed = 0 (the epoch):
-                    # kept, since Glance's pruner takes those first.
-                    last_accessed=utc_from_timestamp(accessed),
-                    last_modified=utc_from_timestamp(modified),
-                    checksum=checksum,
+                    f.name,
+                    cached,
+                    f.size,
+                    int(row[4] or 0),
+                    float(row[1] or 0.0),
+                    float(row[2] or 0.0),
+                    row[5],
                     note=link_note(f),
                 )
             )
-        for image_id, (accessed, modified, size, hits, checksum) in rows.items():
+        for image_id, row in rows.items():
             ticker.tick()
-            entries.append(
+            append(
                 Entry(
-                    id=image_id,
-                    state=State.CACHED,
-                    size=size,
-                    hits=hits,
-                    last_accessed=utc_from_timestamp(accessed),
-                    last_modified=utc_from_timestamp(modified),
-                    checksum=checksum,
+                    image_id,
+                    cached,
+                    int(row[3] or 0),
+                    int(row[4] or 0),
+                    float(row[1] or 0.0),
+                    float(row[2] or 0.0),
+                    row[5],
                     note=Note.ROW_WITHOUT_FILE,
                 )
             )

@@ -11,7 +11,7 @@ from pathlib import Path
 from inspector.core import xattrs
 from inspector.core.driver import CacheOptions, FileInfo, ProgressTicker
 from inspector.core.glance import GlanceDriver, has_glance_layout, link_note
-from inspector.core.model import Entry, State, utc_from_timestamp
+from inspector.core.model import Entry, State
 
 NO_XATTR_WARNING = (
     "The filesystem holding this cache does not support extended attributes: "
@@ -57,8 +57,8 @@ class XattrDriver(GlanceDriver):
                     state=State.CACHED,
                     size=f.size,
                     hits=hits if isinstance(hits, int) else None,
-                    last_accessed=utc_from_timestamp(f.atime),
-                    last_modified=utc_from_timestamp(f.mtime),
+                    accessed_ts=f.atime,
+                    modified_ts=f.mtime,
                     note=link_note(f),
                 )
             )

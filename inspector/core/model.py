@@ -45,12 +45,23 @@ class Entry:
     state: State
     size: int
     hits: int | None = None
-    last_accessed: datetime | None = None
-    last_modified: datetime | None = None
+    #: Last access and last modification as unix seconds (what sorting and
+    #: pruning compare); :attr:`last_accessed` and :attr:`last_modified` give
+    #: them as aware UTC datetimes.
+    accessed_ts: float | None = None
+    modified_ts: float | None = None
     checksum: str | None = None
     error: str | None = None
     position: int | None = None
     note: Note | None = None
+
+    @property
+    def last_accessed(self) -> datetime | None:
+        return None if self.accessed_ts is None else utc_from_timestamp(self.accessed_ts)
+
+    @property
+    def last_modified(self) -> datetime | None:
+        return None if self.modified_ts is None else utc_from_timestamp(self.modified_ts)
 
     @property
     def key(self) -> tuple[State, str]:

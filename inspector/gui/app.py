@@ -1,0 +1,95 @@
+"""``cache-inspector``: start the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import traceback
+from collections.abc import Sequence
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from inspector import __version__
+from inspector.core import DRIVERS
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = "cache-inspector"
+APPLICATION = "Cache Inspector"
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="cache-inspector", description="See inside OpenStack Glance image caches."
+    )
+    p.add_argument("path", nargs="?", metavar="PATH", help="the cache directory to open")
+    p.add_argument("--demo", action="store_true", help="build a demo cache and open it")
+    p.add_argument("--driver", choices=sorted(DRIVERS), help="the cache's kind (default: detect)")
+    p.add_argument("--read-only", action="store_true", help="never change the cache")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="SECONDS",
+        help=argparse.SUPPRESS,  # smoke tests: quit cleanly after this long
+    )
+    return p.parse_args(argv)
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """An unexpected error is logged and shown in a dialog, never just a console traceback."""
+    log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            QCoreApplication.translate("app", "Unexpected error"),
+            QCoreApplication.translate("app", "Something went wrong: %s") % value,
+        )
+        box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
+        box.open()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the program; ``argv`` includes the program name, as ``sys.argv`` does."""
+    from inspector.gui.main_window import MainWindow
+
+    argv = list(sys.argv if argv is None else argv)
+    args = parse_args(argv[1:])
+    logging.basicConfig(level=logging.INFO, format="cache-inspector: %(levelname)s: %(message)s")
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication(argv[:1])
+    assert isinstance(app, QApplication)
+    app.setDesktopFileName("io.github.cache_inspector.CacheInspector")
+    sys.excepthook = _excepthook
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+
+    settings = QSettings()
+    path = args.path
+    if path is None and not args.demo:
+        last = settings.value("last_cache")
+        path = str(last) if last else None
+    window = MainWindow(
+        None if args.demo else path,
+        driver=args.driver,
+        read_only=args.read_only,
+        settings=settings,
+    )
+    if args.demo:
+        window.open_demo()
+    window.show()
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), window.close)
+    # Let Python see Ctrl+C now and then.
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
+    code = app.exec()
+    window.shutdown()
+    return int(code)

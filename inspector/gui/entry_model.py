@@ -1,0 +1,210 @@
+"""A table model of one state's entries, sorted in Python, updated incrementally."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor
+
+from inspector.core import Entry, State
+from inspector.gui.columns import Column, Context, columns_for
+
+#: Raw, comparable value of a cell (bytes, epoch seconds): what sorting uses.
+SortRole = Qt.ItemDataRole.UserRole + 1
+#: The backing :class:`Entry` of a row.
+EntryRole = Qt.ItemDataRole.UserRole + 2
+
+Index = QModelIndex | QPersistentModelIndex
+
+DEFAULT_STALL_TIME = 86400.0
+
+#: Rows with an inconsistency (a row without its file, ...) and stalled downloads.
+WARNING_COLOR = QColor("#b35c00")
+STALLED_COLOR = QColor("#b02a37")
+
+
+class EntryTableModel(QAbstractTableModel):
+    """The entries of one state.
+
+    Sorting happens here, on the Python list, by each column's raw key: a
+    proxy that calls back into Python for every comparison is far too slow at
+    100,000 rows.  :meth:`update` applies a new scan as row removals,
+    ``dataChanged`` and insertions, so views keep their selection and scroll
+    position.
+    """
+
+    def __init__(self, state: State, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.columns: list[Column] = columns_for(state)
+        self._rows: list[Entry] = []
+        self._row_of: dict[str, int] = {}
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._changed_any = False
+        self.context = Context(datetime.now(UTC), DEFAULT_STALL_TIME)
+
+    # -- reading -------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        entry = self._rows[index.row()]
+        col = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.text(entry, self.context)
+        if role == SortRole:
+            return col.sort_key(entry, self.context)
+        if role == EntryRole:
+            return entry
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = col.tooltip(entry, self.context) if col.tooltip else ""
+            if entry.note is not None and col.key == "id":
+                tip = f"{tip}\n{entry.note}"
+            return tip or None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(col.align.value)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if entry.note is not None:
+                return WARNING_COLOR
+            if self.state is State.INCOMPLETE and self.is_stalled(entry):
+                return STALLED_COLOR
+        return None
+
+    def is_stalled(self, entry: Entry) -> bool:
+        """Whether Glance's clean would remove this incomplete download now."""
+        if entry.modified_ts is None:
+            return False
+        return entry.modified_ts < self.context.now.timestamp() - self.context.stall_time
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.columns[section].title
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(self.columns[section].align.value)
+        return None
+
+    def column_index(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+    def entries(self) -> Sequence[Entry]:
+        """The rows, in their current order."""
+        return self._rows
+
+    def entry(self, row: int) -> Entry:
+        return self._rows[row]
+
+    # -- sorting -------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._sort_rows()
+        self.layoutChanged.emit()
+
+    def _sort_rows(self) -> None:
+        """Reorder the rows (inside a layout change) and move the persistent indexes."""
+        persistent = self.persistentIndexList()
+        keys = [self._rows[i.row()].id for i in persistent]
+        if self._sort is not None:
+            column, order = self._sort
+            key, ctx = self.columns[column].sort_key, self.context
+            self._rows.sort(
+                key=lambda e: key(e, ctx), reverse=order == Qt.SortOrder.DescendingOrder
+            )
+        self._row_of = {e.id: i for i, e in enumerate(self._rows)}
+        moved = [
+            self.index(self._row_of[k], i.column()) for k, i in zip(keys, persistent, strict=True)
+        ]
+        self.changePersistentIndexList(persistent, moved)
+
+    # -- updating ------------------------------------------------------------
+
+    def set_context(self, context: Context) -> None:
+        """New clock or stall time: every time column's text changes."""
+        self.context = context
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(self.columns) - 1)
+            )
+
+    def update(self, entries: Sequence[Entry]) -> None:
+        """Bring the rows in line with a new scan of this state, incrementally."""
+        if not self._rows:
+            if entries:
+                self.beginResetModel()
+                self._rows = list(entries)
+                self.endResetModel()
+                if self._sort is not None:
+                    self.sort(*self._sort)
+                else:
+                    self._row_of = {e.id: i for i, e in enumerate(self._rows)}
+            return
+        new = {e.id: e for e in entries}
+        self._remove_missing(new)
+        self._replace_changed(new)
+        added = [e for e in entries if e.id not in self._row_of]
+        if added:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+            self._rows.extend(added)
+            for i, e in enumerate(added, first):
+                self._row_of[e.id] = i
+            self.endInsertRows()
+        if self._sort is not None and (added or self._changed_any):
+            self.sort(*self._sort)
+
+    def _remove_missing(self, new: dict[str, Entry]) -> None:
+        gone = [i for i, e in enumerate(self._rows) if e.id not in new]
+        if not gone:
+            return
+        # Remove contiguous runs, bottom first, so earlier row numbers stay valid.
+        runs: list[list[int]] = []
+        for row in gone:
+            if runs and runs[-1][1] == row - 1:
+                runs[-1][1] = row
+            else:
+                runs.append([row, row])
+        for first, last in reversed(runs):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self.endRemoveRows()
+        self._row_of = {e.id: i for i, e in enumerate(self._rows)}
+
+    def _replace_changed(self, new: dict[str, Entry]) -> None:
+        self._changed_any = False
+        first = last = -1
+        for i, e in enumerate(self._rows):
+            fresh = new[e.id]
+            if fresh != e:
+                self._rows[i] = fresh
+                self._changed_any = True
+                if first < 0:
+                    first = i
+                last = i
+            elif first >= 0:
+                self._emit_changed(first, last)
+                first = last = -1
+        if first >= 0:
+            self._emit_changed(first, last)
+
+    def _emit_changed(self, first: int, last: int) -> None:
+        self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
