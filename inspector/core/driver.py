@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, NamedTuple
@@ -16,7 +17,7 @@ from inspector.core.errors import (
     NotACacheError,
     ScanCancelled,
 )
-from inspector.core.model import STATES, Snapshot, State
+from inspector.core.model import STATES, Entry, Snapshot, State
 
 #: Called now and then during a scan with the number of entries seen so far.
 #: Returning ``False`` cancels the scan (it raises :class:`ScanCancelled`).
@@ -69,6 +70,45 @@ class CacheDriver(ABC):
     def nodes(self) -> list[str]:
         """The nodes whose caches share this metadata (only centralized kinds have many)."""
         return []
+
+    # -- changing the cache ---------------------------------------------------
+    # Each change leaves files and metadata as consistent as the owning service
+    # leaves them itself, so that it can keep running while they happen.
+
+    @abstractmethod
+    def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
+        """The cached entries the service's pruner would evict, first victim first."""
+
+    @abstractmethod
+    def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
+        """Delete entries (file and metadata together), yielding one outcome each.
+
+        The caller may stop iterating between entries (cancel): what was
+        yielded is done, nothing else is.  An entry that vanished meanwhile is
+        reported as gone, not as a failure.
+        """
+
+    @abstractmethod
+    def queue_image(self, image_id: str) -> None:
+        """Queue ``image_id`` for the prefetcher, by the service's rules.
+
+        Raises :class:`InvalidImageIdError` or :class:`QueueRefusedError`.
+        """
+
+
+class OutcomeStatus(enum.StrEnum):
+    DELETED = "deleted"
+    GONE = "gone"  # vanished before we got to it: counts as done
+    FAILED = "failed"
+
+
+class Outcome(NamedTuple):
+    """What happened to one entry of a job."""
+
+    entry: Entry
+    status: OutcomeStatus
+    freed: int = 0
+    reason: str | None = None
 
 
 def check_directory(path: Path) -> None:

@@ -27,5 +27,13 @@ class CacheBusyError(CacheError):
     """The metadata database stayed locked by another process."""
 
 
+class InvalidImageIdError(CacheError, ValueError):
+    """An id that can never name an image file (``/``, ``..``, NUL, too long)."""
+
+
+class QueueRefusedError(CacheError):
+    """Glance's rules refuse to queue this id (already cached, being cached or queued)."""
+
+
 class ScanCancelled(CacheError):
     """A scan was cancelled by its caller."""

@@ -11,16 +11,21 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Generator, Iterable
 from pathlib import Path
 
 from inspector.core.driver import (
     CacheDriver,
     CacheOptions,
     FileInfo,
+    Outcome,
+    OutcomeStatus,
     Progress,
     ProgressTicker,
     scan_files,
 )
+from inspector.core.errors import CacheError, CacheUnreadableError, QueueRefusedError
+from inspector.core.fsops import check_image_id, exists_at, open_dir, touch_new_at, unlink_at
 from inspector.core.model import Entry, Note, Snapshot, State
 
 SUBDIRS: dict[State, str] = {
@@ -124,6 +129,56 @@ class GlanceDriver(CacheDriver):
     def _error_text(self, info: FileInfo) -> str | None:
         """The recorded reason an invalid entry failed, where the driver keeps one."""
         return None
+
+    # -- changing the cache ---------------------------------------------------
+
+    def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
+        """Unlink each entry's file (the xattr driver's metadata lives on it)."""
+        for entry in entries:
+            yield self._unlink_entry(entry)
+
+    def _unlink_entry(self, entry: Entry) -> Outcome:
+        try:
+            check_image_id(entry.id)
+            with open_dir(self.path, SUBDIRS.get(entry.state)) as fd:
+                freed = unlink_at(fd, entry.id)
+        except FileNotFoundError:
+            return Outcome(entry, OutcomeStatus.GONE)
+        except (OSError, CacheError) as exc:
+            return Outcome(entry, OutcomeStatus.FAILED, reason=_reason(exc))
+        return Outcome(entry, OutcomeStatus.DELETED, freed)
+
+    def queue_image(self, image_id: str) -> None:
+        """Glance's queue_image: refused when cached, being cached or queued."""
+        check_image_id(image_id)
+        with open_dir(self.path) as root:
+            if exists_at(root, image_id):
+                raise QueueRefusedError(f"{image_id} is already cached.")
+        for state, reason in (
+            (State.INCOMPLETE, "is already being written to the cache"),
+            (State.QUEUED, "is already queued"),
+        ):
+            try:
+                with open_dir(self.path, SUBDIRS[state]) as fd:
+                    if exists_at(fd, image_id):
+                        raise QueueRefusedError(f"{image_id} {reason}.")
+            except FileNotFoundError:
+                continue
+        try:
+            with open_dir(self.path, SUBDIRS[State.QUEUED]) as fd:
+                touch_new_at(fd, image_id)
+        except FileExistsError:
+            raise QueueRefusedError(f"{image_id} is already queued.") from None
+        except FileNotFoundError:
+            raise CacheUnreadableError(
+                f"{self.path / 'queue'} is missing: Glance creates it when it starts."
+            ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return str(exc)
 
 
 def link_note(info: FileInfo) -> Note | None:

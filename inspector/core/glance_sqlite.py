@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from inspector.core.driver import CacheOptions, ProgressTicker
+from inspector.core.driver import CacheOptions, Outcome, OutcomeStatus, ProgressTicker
 from inspector.core.errors import CacheBusyError, CacheUnreadableError, CorruptDatabaseError
 from inspector.core.glance import SQLITE_INIT_LOCK, GlanceDriver, link_note
 from inspector.core.model import Entry, Note, State
@@ -17,7 +18,12 @@ from inspector.core.model import Entry, Note, State
 #: How long to wait for Glance to release a lock before giving up (Glance itself waits 2 s).
 BUSY_TIMEOUT_S = 5.0
 
-_COLUMNS = ("image_id", "last_accessed", "last_modified", "size", "hits", "checksum")
+_COLUMNS = ("image_id", "last_accessed", "last_modified", "size", "hits", "checksum", "rowid")
+
+#: A deletion transaction holds SQLite's write lock at most this long (or this
+#: many entries), so Glance's own writers, which retry for 2 s, never give up.
+BATCH_SECONDS = 0.05
+BATCH_ENTRIES = 500
 
 
 class SqliteDriver(GlanceDriver):
@@ -64,8 +70,8 @@ class SqliteDriver(GlanceDriver):
     def read_rows(self) -> dict[str, tuple[Any, ...]]:
         """Every row of ``cached_images`` by image id, in one query.
 
-        A row is ``(image_id, last_accessed, last_modified, size, hits, checksum)``
-        as SQLite returns it.
+        A row is ``(image_id, last_accessed, last_modified, size, hits, checksum,
+        rowid)`` as SQLite returns it.
         """
         with self._connect_ro() as conn:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
@@ -75,7 +81,9 @@ class SqliteDriver(GlanceDriver):
                     "it is not a Glance image cache database."
                 )
             rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM cached_images").fetchall()
-        return {str(r[0]): r for r in rows}
+        by_id = {str(r[0]): r for r in rows}
+        self._rowids = {image_id: int(r[6]) for image_id, r in by_id.items()}
+        return by_id
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
         rows = self.read_rows()
@@ -119,6 +127,84 @@ class SqliteDriver(GlanceDriver):
                 )
             )
         return entries
+
+    # -- changing the cache ---------------------------------------------------
+
+    def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
+        """Glance's sqlite pruner: ``ORDER BY last_accessed``, ties in table order.
+
+        Only entries with a row are candidates (a row whose file is gone frees
+        0 bytes, as in Glance); a file without a row is never pruned by Glance.
+        """
+        rowids = getattr(self, "_rowids", {})
+        cached = [
+            e for e in entries if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW
+        ]
+        return sorted(cached, key=lambda e: (e.accessed_ts or 0.0, rowids.get(e.id, 0)))
+
+    @contextmanager
+    def _connect_rw(self) -> Iterator[sqlite3.Connection]:
+        """A connection for short write transactions; never creates the database."""
+        if not self.db_path.is_file():
+            raise CorruptDatabaseError(
+                f"{self.db_path} is missing: this sqlite cache has lost its database."
+            )
+        uri = "file:" + urllib.parse.quote(str(self.db_path)) + "?mode=rw"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn.execute("PRAGMA synchronous = NORMAL")  # as Glance's own connections
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.db_path) from exc
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
+        """File first, then its row, like Glance; short transactions.
+
+        Each file is unlinked before its row is deleted, and rows commit in
+        small batches (at most ``BATCH_ENTRIES`` or ``BATCH_SECONDS``), also
+        when the caller stops early.  Killed half-way, the cache is left with
+        at most a few rows whose files are gone, which Glance tolerates.
+        """
+        pending = list(entries)
+        if not any(e.state is State.CACHED for e in pending):
+            yield from super().delete_entries(pending)
+            return
+        with self._connect_rw() as conn:
+            in_tx = False
+            started = 0.0
+            in_batch = 0
+            try:
+                for entry in pending:
+                    if not in_tx:
+                        conn.execute("BEGIN IMMEDIATE")
+                        in_tx, started, in_batch = True, time.monotonic(), 0
+                    outcome = self._unlink_entry(entry)
+                    if entry.state is State.CACHED and outcome.status is not OutcomeStatus.FAILED:
+                        cur = conn.execute(
+                            "DELETE FROM cached_images WHERE image_id = ?", (entry.id,)
+                        )
+                        if outcome.status is OutcomeStatus.GONE and cur.rowcount > 0:
+                            # The file was gone already; its row was the entry.
+                            outcome = outcome._replace(status=OutcomeStatus.DELETED)
+                    in_batch += 1
+                    if in_batch >= BATCH_ENTRIES or time.monotonic() - started >= BATCH_SECONDS:
+                        conn.execute("COMMIT")
+                        in_tx = False
+                    yield outcome
+                if in_tx:
+                    conn.execute("COMMIT")
+                    in_tx = False
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise _translate(exc, self.db_path) from exc
+            finally:
+                # Stopped between entries (cancel): keep what was done.
+                if in_tx and conn.in_transaction:
+                    conn.execute("COMMIT")
 
 
 def _translate(exc: sqlite3.Error, db_path: Path) -> Exception:

@@ -6,6 +6,7 @@ failed; last accessed is the file's atime and last modified its mtime.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from inspector.core import xattrs
@@ -63,6 +64,11 @@ class XattrDriver(GlanceDriver):
                 )
             )
         return entries
+
+    def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
+        """Glance's xattr pruner: oldest atime in whole seconds, then smaller size, then id."""
+        cached = [e for e in entries if e.state is State.CACHED]
+        return sorted(cached, key=lambda e: (int(e.accessed_ts or 0), e.size, e.id))
 
     def _error_text(self, info: FileInfo) -> str | None:
         text = self._read(info, "error", as_int=False)

@@ -1,0 +1,108 @@
+"""File operations inside a cache directory that never leave it.
+
+Every name is checked before it becomes a path; directories are opened with
+``O_NOFOLLOW`` below the cache root, and files are unlinked relative to that
+descriptor, so a symlink planted in the cache is removed as a link and nothing
+outside the cache is ever touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from inspector.core.errors import InvalidImageIdError
+
+#: Longest name a Linux filesystem takes (NAME_MAX).
+MAX_ID_BYTES = 255
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]*")
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+def check_image_id(image_id: str) -> str:
+    """Return ``image_id`` if it can safely name a file in the cache, else raise.
+
+    Refused: empty, ``/``, NUL, ``..`` anywhere, a leading dot or dash, control
+    characters and spaces, and anything over 255 bytes.
+    """
+    shown = image_id if len(image_id) <= 80 else image_id[:77] + "..."
+    if not image_id:
+        raise InvalidImageIdError("An image id cannot be empty.")
+    if "/" in image_id or "\0" in image_id or ".." in image_id:
+        raise InvalidImageIdError(
+            f"{shown!r} is not a valid image id: it contains '/', '..' or a NUL byte."
+        )
+    if len(image_id.encode("utf-8", "surrogateescape")) > MAX_ID_BYTES:
+        raise InvalidImageIdError(
+            f"{shown!r} is not a valid image id: it is longer than {MAX_ID_BYTES} bytes."
+        )
+    if not _ID.fullmatch(image_id):
+        raise InvalidImageIdError(
+            f"{shown!r} is not a valid image id: use letters, digits, '-', '.', '_' "
+            "(Glance's ids are UUIDs)."
+        )
+    return image_id
+
+
+@contextmanager
+def open_dir(root: Path, sub: str | None = None) -> Iterator[int]:
+    """A descriptor of ``root`` or of ``root/sub``; ``sub`` may not be a symlink."""
+    root_fd = os.open(root, _DIR_FLAGS)
+    try:
+        if sub is None:
+            yield root_fd
+            return
+        fd = os.open(sub, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=root_fd)
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+    finally:
+        os.close(root_fd)
+
+
+def unlink_at(dir_fd: int, name: str) -> int:
+    """Unlink ``name`` in the directory ``dir_fd``; return the bytes it held.
+
+    A symlink is unlinked itself (0 bytes freed).  Raises ``FileNotFoundError``
+    when it is already gone and ``IsADirectoryError`` for a directory.
+    """
+    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(f"{name} is a directory, not a cache entry")
+    os.unlink(name, dir_fd=dir_fd)
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
+
+
+def exists_at(dir_fd: int, name: str) -> bool:
+    """Whether ``name`` exists in ``dir_fd`` (a dangling symlink counts)."""
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def touch_new_at(dir_fd: int, name: str) -> None:
+    """Create the empty file ``name``, failing if anything has that name.
+
+    When run as root, the file is given the directory's owner, so that the
+    service (running as its own user) can remove it as it removes its own.
+    """
+    fd = os.open(
+        name,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+        0o666,
+        dir_fd=dir_fd,
+    )
+    try:
+        if os.geteuid() == 0:
+            d = os.fstat(dir_fd)
+            os.fchown(fd, d.st_uid, d.st_gid)
+    finally:
+        os.close(fd)
