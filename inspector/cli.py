@@ -10,6 +10,7 @@ import csv
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -23,9 +24,11 @@ from inspector.core import (
     CacheError,
     Entry,
     State,
+    actions,
     open_cache,
     summarize,
 )
+from inspector.core.units import parse_duration, parse_size
 
 PROG = "cache-inspector-cli"
 
@@ -107,7 +110,60 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="counts, bytes and hits of a cache")
     cache_args(st)
     st.add_argument("--json", action="store_true", help="one JSON object")
+
+    def change_args(sp: argparse.ArgumentParser, destructive: bool = True) -> None:
+        cache_args(sp)
+        if destructive:
+            sp.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+        sp.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+    de = sub.add_parser("delete", help="delete entries (file and metadata together)")
+    change_args(de)
+    de.add_argument("ids", nargs="*", metavar="ID", help="image ids to delete")
+    de.add_argument("--state", choices=[str(s) for s in STATES], help="only entries in this state")
+    de.add_argument("--all", action="store_true", help="every entry of --state")
+
+    qu = sub.add_parser("queue", help="queue image ids for the prefetcher (Glance's rules)")
+    change_args(qu, destructive=False)
+    qu.add_argument("ids", nargs="+", metavar="ID", help="image ids to queue")
+
+    rq = sub.add_parser("requeue", help="remove entries and queue their ids again")
+    change_args(rq)
+    rq.add_argument("ids", nargs="+", metavar="ID", help="image ids to requeue")
+    rq.add_argument("--state", choices=[str(s) for s in STATES], help="only entries in this state")
+
+    pr = sub.add_parser("prune", help="evict least recently accessed images down to a size")
+    change_args(pr)
+    pr.add_argument(
+        "--max-size", required=True, type=_size_arg, metavar="SIZE", help="e.g. 10GiB, 500M"
+    )
+    pr.add_argument("--dry-run", action="store_true", help="only show what would be evicted")
+
+    cl = sub.add_parser("clean", help="delete invalid entries and stalled downloads")
+    change_args(cl)
+    cl.add_argument(
+        "--stall-time",
+        type=_duration_arg,
+        default=86400.0,
+        metavar="DURATION",
+        help="incomplete downloads older than this are stalled (default 24h)",
+    )
+    cl.add_argument("--dry-run", action="store_true", help="only show what would be removed")
     return p
+
+
+def _size_arg(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _duration_arg(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _open(args: argparse.Namespace) -> CacheDriver:
@@ -215,7 +271,185 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "stats": cmd_stats}
+def _confirm(args: argparse.Namespace, question: str) -> None:
+    """Ask before destroying anything; refuse when nobody can answer."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"{question.rstrip('?')}: refused without --yes (standard input is not a terminal)."
+        )
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise Declined("Nothing was changed.")
+
+
+class Declined(Exception):
+    """The user said no at the prompt."""
+
+
+class _Interrupt:
+    """Ctrl+C during a job stops it between entries instead of killing it mid-way."""
+
+    def __init__(self) -> None:
+        self.hit = False
+
+    def __enter__(self) -> _Interrupt:
+        self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGINT, self._old)
+
+    def _handle(self, *_: object) -> None:
+        self.hit = True
+
+    def progress(self, done: int, total: int) -> bool:
+        return not self.hit
+
+
+def _describe(entries: Sequence[Entry]) -> str:
+    size = sum(e.size for e in entries)
+    noun = "entry" if len(entries) == 1 else "entries"
+    return f"{len(entries):,} {noun} ({formatting.size(size)})"
+
+
+def _report(args: argparse.Namespace, result: actions.JobResult, out: TextIO) -> int:
+    if args.json:
+        doc = {
+            "action": result.action,
+            "done": result.done,
+            "gone": result.gone,
+            "bytes_freed": result.bytes_freed,
+            "queued": list(result.queued),
+            "failures": [
+                {"id": f.id, "state": str(f.state), "reason": f.reason} for f in result.failures
+            ],
+            "cancelled": result.cancelled,
+        }
+        out.write(json.dumps(doc) + "\n")
+    else:
+        verb = {"queue": "Queued", "requeue": "Requeued"}.get(result.action, "Deleted")
+        line = f"{verb} {result.done:,} of {result.total:,}"
+        if result.bytes_freed:
+            line += f", freed {formatting.size(result.bytes_freed)}"
+        if result.gone:
+            line += f" ({result.gone:,} already gone)"
+        if result.cancelled:
+            line += "; interrupted, the rest was left alone"
+        out.write(line + ".\n")
+    for f in result.failures:
+        where = f.id if result.action == "queue" else f"{f.id} ({f.state})"
+        reason = f.reason.removeprefix(f"{f.id} ")
+        print(f"{PROG}: {where}: {reason}", file=sys.stderr)
+    return 1 if result.failures or result.cancelled else 0
+
+
+def _plan_report(args: argparse.Namespace, plan: actions.Plan, out: TextIO) -> int:
+    if args.json:
+        doc = {
+            "dry_run": True,
+            "entries": [entry_record(e) for e in plan.entries],
+            "bytes_freed": plan.bytes_freed,
+            "total_before": plan.total_before,
+            "total_after": plan.total_after,
+            "target": plan.target,
+        }
+        out.write(json.dumps(doc) + "\n")
+        return 0
+    for e in plan.entries:
+        out.write(f"{e.state:<10}  {e.id}  {formatting.size(e.size):>10}\n")
+    line = f"Would remove {_describe(plan.entries)}"
+    if plan.target is not None:
+        line += (
+            f": the cache goes from {formatting.size(plan.total_before)} to "
+            f"{formatting.size(plan.total_after)} (target {formatting.size(plan.target)})"
+        )
+    out.write(line + ".\n")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace, out: TextIO) -> int:
+    state = State(args.state) if args.state else None
+    if args.all and state is None:
+        raise UsageError("--all needs --state (which state to empty).")
+    if not args.all and not args.ids:
+        raise UsageError("name the ids to delete, or --all --state STATE.")
+    cache = _open(args)
+    snap = cache.scan()
+    if args.all:
+        entries = snap.of_state(state) if state else []
+    else:
+        entries, missing = actions.entries_for_ids(snap.entries, args.ids, state)
+        for m in missing:
+            print(f"{PROG}: warning: {m}: no such entry", file=sys.stderr)
+    if not entries:
+        out.write("Nothing to delete.\n")
+        return 0
+    _confirm(args, f"Delete {_describe(entries)} from {snap.path}?")
+    with _Interrupt() as stop:
+        return _report(args, actions.delete(cache, entries, stop.progress), out)
+
+
+def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
+    cache = _open(args)
+    with _Interrupt() as stop:
+        return _report(args, actions.queue(cache, args.ids, stop.progress), out)
+
+
+def cmd_requeue(args: argparse.Namespace, out: TextIO) -> int:
+    cache = _open(args)
+    state = State(args.state) if args.state else None
+    entries, missing = actions.entries_for_ids(cache.scan().entries, args.ids, state)
+    for m in missing:
+        print(f"{PROG}: warning: {m}: no such entry", file=sys.stderr)
+    if not entries:
+        out.write("Nothing to requeue.\n")
+        return 1 if missing else 0
+    if any(e.state is State.CACHED for e in entries):
+        _confirm(args, f"Evict and requeue {_describe(entries)}?")
+    with _Interrupt() as stop:
+        return _report(args, actions.requeue(cache, entries, stop.progress), out)
+
+
+def cmd_prune(args: argparse.Namespace, out: TextIO) -> int:
+    cache = _open(args)
+    plan = actions.plan_prune(cache, cache.scan().entries, args.max_size)
+    if args.dry_run:
+        return _plan_report(args, plan, out)
+    if not plan.entries:
+        out.write(
+            f"The cache holds {formatting.size(plan.total_before)}, not over "
+            f"{formatting.size(args.max_size)}: nothing to prune.\n"
+        )
+        return 0
+    _confirm(args, f"Prune {_describe(plan.entries)}, least recently accessed first?")
+    with _Interrupt() as stop:
+        return _report(args, actions.prune(cache, plan, stop.progress), out)
+
+
+def cmd_clean(args: argparse.Namespace, out: TextIO) -> int:
+    cache = _open(args)
+    plan = actions.plan_clean(cache.scan().entries, args.stall_time)
+    if args.dry_run:
+        return _plan_report(args, plan, out)
+    if not plan.entries:
+        out.write("No invalid entries and no stalled downloads: nothing to clean.\n")
+        return 0
+    _confirm(args, f"Clean {_describe(plan.entries)} (invalid and stalled)?")
+    with _Interrupt() as stop:
+        return _report(args, actions.clean(cache, plan, stop.progress), out)
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "stats": cmd_stats,
+    "delete": cmd_delete,
+    "queue": cmd_queue,
+    "requeue": cmd_requeue,
+    "prune": cmd_prune,
+    "clean": cmd_clean,
+}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -227,6 +461,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except Declined as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     except (CacheError, ValueError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,126 @@ def test_unreadable_cache_is_reported(private_cache: Path) -> None:
     assert r.returncode == 1, r.stderr
     assert "permission denied" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# -- changing a cache ---------------------------------------------------------
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Path:
+    return build_demo_cache(tmp_path / "cache", "sqlite", SPEC)
+
+
+def _tree(root: Path) -> list[tuple[str, int]]:
+    return sorted((str(p.relative_to(root)), p.stat().st_size) for p in root.rglob("*"))
+
+
+def test_prune_dry_run_lists_the_plan_and_changes_nothing(fresh: Path) -> None:
+    from inspector.core import actions
+
+    before = _tree(fresh)
+    r = run("prune", str(fresh), "--max-size", "5GiB", "--dry-run", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    cache = open_cache(fresh)
+    plan = actions.plan_prune(cache, cache.scan().entries, 5 * 1024**3)
+    assert [e["id"] for e in doc["entries"]] == [e.id for e in plan.entries]
+    assert doc["bytes_freed"] == plan.bytes_freed
+    assert doc["total_after"] <= 5 * 1024**3
+    assert _tree(fresh) == before
+    text = run("prune", str(fresh), "--max-size", "5GiB", "--dry-run").stdout
+    assert "target 5.0 GiB" in text.splitlines()[-1]
+
+
+def test_destruction_without_yes_is_refused_when_nobody_can_answer(fresh: Path) -> None:
+    before = _tree(fresh)
+    r = subprocess.run(
+        [CLI, "prune", str(fresh), "--max-size", "1GiB"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2
+    assert "refused without --yes" in r.stderr
+    assert _tree(fresh) == before
+
+
+def test_the_prompt_takes_no_for_an_answer(fresh: Path) -> None:
+    import pty
+
+    before = _tree(fresh)
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [CLI, "clean", str(fresh)],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.write(master, b"n\n")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 1
+    assert "Clean 5 entries" in out
+    assert "Nothing was changed." in err
+    assert _tree(fresh) == before
+
+
+def test_prune_with_yes(fresh: Path) -> None:
+    r = run("prune", str(fresh), "--max-size", "2GiB", "--yes", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["done"] > 0 and doc["failures"] == []
+    stats = json.loads(run("stats", str(fresh), "--json").stdout)
+    assert stats["total_size"] <= 2 * 1024**3
+    assert stats["states"]["cached"]["count"] == SPEC.cached - doc["done"]
+
+
+def test_clean_with_a_stall_time(fresh: Path) -> None:
+    r = run("clean", str(fresh), "--stall-time", "1h", "-y", "--json")
+    assert r.returncode == 0, r.stderr
+    stats = json.loads(run("stats", str(fresh), "--json").stdout)
+    assert stats["states"]["invalid"]["count"] == 0
+    # the demo's fresh downloads are younger than 1 h only in part: none older remain
+    for e in json.loads(run("list", str(fresh), "--state", "incomplete", "--json").stdout)[
+        "entries"
+    ]:
+        assert datetime.fromisoformat(e["last_modified"]) > datetime.now(UTC) - timedelta(hours=1)
+
+
+def test_delete_all_of_a_state(fresh: Path) -> None:
+    r = run("delete", str(fresh), "--all", "--state", "queued", "-y")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"Deleted {SPEC.queued} of {SPEC.queued}")
+    assert not list((fresh / "queue").iterdir())
+    assert run("delete", str(fresh), "--all").returncode == 2
+
+
+def test_queue_and_requeue(fresh: Path) -> None:
+    new = "0f0f0f0f-1111-4222-8333-444455556666"
+    r = run("queue", str(fresh), new, "--json")
+    assert json.loads(r.stdout)["queued"] == [new]
+    assert (fresh / "queue" / new).exists()
+    again = run("queue", str(fresh), new)
+    assert again.returncode == 1
+    assert "already queued" in again.stderr
+    invalid = next((fresh / "invalid").iterdir()).name
+    r = run("requeue", str(fresh), invalid, "-y")
+    assert r.returncode == 0, r.stderr
+    assert not (fresh / "invalid" / invalid).exists()
+    assert (fresh / "queue" / invalid).exists()
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "a/b", "..", "x" * 400])
+def test_bad_ids_create_nothing(fresh: Path, bad: str) -> None:
+    before = _tree(fresh.parent)
+    r = run("queue", str(fresh), bad)
+    assert r.returncode == 1
+    assert "not a valid image id" in r.stderr
+    r = run("delete", str(fresh), bad, "-y")
+    assert r.returncode == 1
+    assert "not a valid image id" in r.stderr
+    assert _tree(fresh.parent) == before
