@@ -41,6 +41,15 @@ def duration(seconds: float) -> str:
     return str(humanize.naturaldelta(seconds))
 
 
+def duration_spec(seconds: float) -> str:
+    """The shortest ``24h``/``90m``/``2w`` text that parses back to ``seconds``."""
+    s = int(seconds)
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if s and s % size == 0:
+            return f"{s // size}{unit}"
+    return f"{s}s"
+
+
 def iso(when: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z``, or None."""
     if when is None:

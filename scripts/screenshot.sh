@@ -3,7 +3,8 @@
 #   scripts/screenshot.sh OUT.png [ARGS...]
 # ARGS go to cache-inspector (default: --demo).  SHOT_DELAY (seconds, default 4)
 # is how long the program runs before the picture; SHOT_KEYS, if set, are
-# typed into the window first with xdotool (e.g. "ctrl+2").
+# typed into the window first with xdotool (e.g. "ctrl+2"); SHOT_ROOT=1 takes the
+# whole screen (for dialogs, which are windows of their own).
 # Needs Debian's xvfb, x11-utils, xdotool and imagemagick (installed when missing).
 set -euo pipefail
 if [ -z "${INSIDE_XVFB:-}" ]; then
@@ -42,6 +43,8 @@ for k in ${SHOT_KEYS:-}; do
     sleep 0.5
 done
 [ -z "${SHOT_KEYS:-}" ] || sleep 1
-import -window "$id" "$out"
+target=$id
+[ -z "${SHOT_ROOT:-}" ] || target=root
+import -window "$target" "$out"
 kill "$pid"
 wait "$pid" 2>/dev/null || true

@@ -94,7 +94,7 @@ class CacheHeader(QWidget):
         self._max_size = max_size
         self._stall_time = stall_time
         self.max_edit.setText(formatting.size(max_size).replace(" ", ""))
-        self.stall_edit.setText(_duration_text(stall_time))
+        self.stall_edit.setText(formatting.duration_spec(stall_time))
         self._show_usage()
 
     def set_summary(self, summary: Summary | None) -> None:
@@ -173,11 +173,3 @@ class CacheHeader(QWidget):
             if edit is self.max_edit
             else self.tr("Glance's image_cache_stall_time, e.g. 24h")
         )
-
-
-def _duration_text(seconds: float) -> str:
-    s = int(seconds)
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if s and s % size == 0:
-            return f"{s // size}{unit}"
-    return f"{s}s"

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -13,6 +14,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QFileSystemWatcher, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -30,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from inspector import __version__, formatting
-from inspector.core import STATES, State
+from inspector.core import STATES, CacheDriver, Entry, State, actions
+from inspector.core.actions import JobProgress, JobResult
 from inspector.core.demo import build_demo_cache
 from inspector.gui.cache_header import CacheHeader
 from inspector.gui.cache_settings import CacheSettings
@@ -38,6 +41,14 @@ from inspector.gui.columns import DEFAULT_SORT, Context
 from inspector.gui.entry_model import EntryTableModel
 from inspector.gui.entry_view import EntryTableView
 from inspector.gui.filter_proxy import IdFilterProxy
+from inspector.gui.jobs import Job, JobRunner
+from inspector.gui.plan_dialogs import (
+    CleanDialog,
+    PruneDialog,
+    QueueDialog,
+    describe,
+    summarize_result,
+)
 from inspector.gui.scanner import Scanner, ScanRequest, ScanResult
 
 log = logging.getLogger(__name__)
@@ -101,6 +112,8 @@ class MainWindow(QMainWindow):
     refreshed = Signal()
     #: Emitted when a scan fails; the message is shown in the window.
     scan_failed = Signal(str)
+    #: Emitted when a job (delete, prune, ...) ends, with its JobResult (None if it failed).
+    job_done = Signal(object)
 
     def __init__(
         self,
@@ -121,6 +134,7 @@ class MainWindow(QMainWindow):
         self.read_only = read_only
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._last: ScanResult | None = None
+        self.dialog: QDialog | None = None  # the open Queue/Prune/Clean dialog
         self._current_request: ScanRequest | None = None
 
         self.scanner = Scanner(self)
@@ -129,6 +143,13 @@ class MainWindow(QMainWindow):
         self.scanner.finished.connect(self._on_scan_finished)
         self.scanner.failed.connect(self._on_scan_failed)
         self.scanner.cancelled.connect(self._on_scan_cancelled)
+        self.jobs = JobRunner(self)
+        self.jobs.started.connect(self._on_job_started)
+        self.jobs.progress.connect(self._on_job_progress)
+        self.jobs.finished.connect(self._on_job_finished)
+        self.jobs.failed.connect(self._on_job_failed)
+        self.jobs.busy_changed.connect(self._update_actions)
+        self.last_job_result: JobResult | None = None
 
         self.models: dict[State, EntryTableModel] = {}
         self.proxies: dict[State, IdFilterProxy] = {}
@@ -198,6 +219,7 @@ class MainWindow(QMainWindow):
             view = EntryTableView(proxy, name)
             view.set_column_widths()
             view.selection_summary_changed.connect(self._update_selection_status)
+            view.selection_summary_changed.connect(self._update_actions)
             self.models[state], self.proxies[state], self.views[state] = model, proxy, view
             holder = QWidget()
             holder_layout = QVBoxLayout(holder)
@@ -211,6 +233,7 @@ class MainWindow(QMainWindow):
             holder_layout.addWidget(view, 1)
             self.tabs.addTab(holder, STATE_TITLES[state])
         self.tabs.currentChanged.connect(self._update_selection_status)
+        self.tabs.currentChanged.connect(self._update_actions)
         layout.addWidget(self.tabs, 1)
         self.stack.addWidget(page)
 
@@ -226,6 +249,18 @@ class MainWindow(QMainWindow):
         self.scan_cancel.setAccessibleName(self.tr("Cancel reading the cache"))
         self.scan_cancel.clicked.connect(self.scanner.cancel)
         self.scan_cancel.hide()
+        self.job_label = QLabel()
+        self.job_label.setAccessibleName(self.tr("Running job"))
+        self.job_progress = QProgressBar()
+        self.job_progress.setMaximumWidth(200)
+        self.job_progress.setAccessibleName(self.tr("Job progress"))
+        self.job_cancel = QPushButton(self.tr("Stop"))
+        self.job_cancel.setAccessibleName(self.tr("Stop the running job"))
+        self.job_cancel.setToolTip(self.tr("Stops between entries; what is done stays done"))
+        self.job_cancel.clicked.connect(self._cancel_job)
+        for w in (self.job_label, self.job_progress, self.job_cancel):
+            w.hide()
+            self.statusBar().addPermanentWidget(w)
         self.scan_label = QLabel()
         self.statusBar().addPermanentWidget(self.scan_label)
         self.statusBar().addPermanentWidget(self.scan_progress)
@@ -319,6 +354,63 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, i=i: self._show_tab(i))
             self.addAction(action)
             view_menu.addAction(action)
+
+        cache_menu = menu.addMenu(self.tr("&Cache"))
+        self.delete_action = QAction(self.tr("&Delete…"), self)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setToolTip(self.tr("Delete the selected entries (file and metadata)"))
+        self.delete_action.triggered.connect(self.delete_selected)
+        self.delete_all_action = QAction(self.tr("Delete All in This &Tab…"), self)
+        self.delete_all_action.setShortcut(QKeySequence("Shift+Del"))
+        self.delete_all_action.triggered.connect(self.delete_all_in_tab)
+        self.requeue_action = QAction(self.tr("&Requeue…"), self)
+        self.requeue_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.requeue_action.setToolTip(self.tr("Remove the selected entries and queue them again"))
+        self.requeue_action.triggered.connect(self.requeue_selected)
+        self.queue_action = QAction(self.tr("&Queue Images…"), self)
+        self.queue_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.queue_action.triggered.connect(self.queue_images)
+        self.prune_action = QAction(self.tr("&Prune…"), self)
+        self.prune_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.prune_action.setToolTip(self.tr("Evict least recently accessed images to a size"))
+        self.prune_action.triggered.connect(self.prune)
+        self.clean_action = QAction(self.tr("C&lean…"), self)
+        self.clean_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.clean_action.setToolTip(self.tr("Delete invalid entries and stalled downloads"))
+        self.clean_action.triggered.connect(self.clean)
+        self.change_actions = [
+            self.delete_action,
+            self.delete_all_action,
+            self.requeue_action,
+            self.queue_action,
+            self.prune_action,
+            self.clean_action,
+        ]
+        for action in self.change_actions:
+            self.addAction(action)
+            cache_menu.addAction(action)
+        cache_menu.insertSeparator(self.queue_action)
+        cache_menu.insertSeparator(self.prune_action)
+
+        toolbar = self.addToolBar(self.tr("Actions"))
+        toolbar.setObjectName("actions_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.refresh_action)
+        toolbar.addSeparator()
+        for action in (
+            self.delete_action,
+            self.requeue_action,
+            self.queue_action,
+            self.prune_action,
+            self.clean_action,
+        ):
+            toolbar.addAction(action)
+        for view in self.views.values():
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+            view.addAction(self.copy_action)
+            view.addAction(self.delete_action)
+            view.addAction(self.requeue_action)
+        self._update_actions()
 
         help_menu = menu.addMenu(self.tr("&Help"))
         about = QAction(self.tr("&About Cache Inspector"), self)
@@ -462,6 +554,7 @@ class MainWindow(QMainWindow):
             self.tr("Read %s") % datetime.now().astimezone().strftime("%H:%M:%S")
         )
         self._update_selection_status()
+        self._update_actions()
         self.refreshed.emit()
 
     @Slot(object, str)
@@ -619,10 +712,198 @@ class MainWindow(QMainWindow):
         self._debounce.stop()
         self._clock.stop()
         self._filter_timer.stop()
+        self.jobs.shutdown()
         self.scanner.shutdown()
         if self._demo_dir is not None:
             self._demo_dir.cleanup()
             self._demo_dir = None
+
+    # -- changing the cache ---------------------------------------------------
+
+    @Slot()
+    def _update_actions(self) -> None:
+        if not hasattr(self, "change_actions"):
+            return
+        can = self._last is not None and not self.read_only and not self.jobs.busy
+        state = self.current_state()
+        selected = bool(self.current_view().selectionModel().selectedRows())
+        has_rows = self.models[state].rowCount() > 0
+        self.delete_action.setEnabled(can and selected)
+        self.delete_all_action.setEnabled(can and has_rows)
+        self.requeue_action.setEnabled(can and selected and state is not State.QUEUED)
+        self.queue_action.setEnabled(can)
+        self.prune_action.setEnabled(can and self.models[State.CACHED].rowCount() > 0)
+        self.clean_action.setEnabled(
+            can
+            and (self.models[State.INVALID].rowCount() + self.models[State.INCOMPLETE].rowCount())
+            > 0
+        )
+        why = ""
+        if self.read_only:
+            why = self.tr(" (read-only)")
+        elif self.jobs.busy:
+            why = self.tr(" (a job is running)")
+        for action in self.change_actions:
+            action.setStatusTip(action.toolTip() + why)
+
+    def _confirm(self, text: str, detail: str, verb: str, then: Callable[[], None]) -> None:
+        """Ask before anything destructive; ``then`` runs only on an explicit yes."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Confirm"))
+        box.setText(text)
+        box.setInformativeText(detail)
+        yes = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+
+        def done(_: int) -> None:
+            if box.clickedButton() is yes:
+                then()
+
+        box.finished.connect(done)
+        box.open()
+        self.confirmation = box
+
+    def _submit(self, title: str, run: Callable[[JobProgress], JobResult]) -> None:
+        if not self.jobs.submit(Job(title, run)):
+            self.statusBar().showMessage(self.tr("Another job is still running."), 5000)
+
+    @Slot()
+    def delete_selected(self) -> None:
+        entries = self.current_view().selected_entries()
+        if entries and self.delete_action.isEnabled():
+            self._ask_delete(entries)
+
+    @Slot()
+    def delete_all_in_tab(self) -> None:
+        entries = list(self.models[self.current_state()].entries())
+        if entries and self.delete_all_action.isEnabled():
+            self._ask_delete(entries)
+
+    def _ask_delete(self, entries: list[Entry]) -> None:
+        cache = self._cache()
+        if cache is None:
+            return
+        self._confirm(
+            self.tr("Delete %s?") % describe(entries),
+            self.tr(
+                "Files and their metadata are removed from %s. Glance downloads an image "
+                "again the next time it is asked for."
+            )
+            % self.cache_path,
+            self.tr("Delete"),
+            lambda: self._submit(self.tr("Deleting"), lambda p: actions.delete(cache, entries, p)),
+        )
+
+    @Slot()
+    def requeue_selected(self) -> None:
+        entries = self.current_view().selected_entries()
+        cache = self._cache()
+        if not entries or cache is None or not self.requeue_action.isEnabled():
+            return
+        self._confirm(
+            self.tr("Requeue %s?") % describe(entries),
+            self.tr("Each is removed from the cache and its id queued for the prefetcher."),
+            self.tr("Requeue"),
+            lambda: self._submit(
+                self.tr("Requeueing"), lambda p: actions.requeue(cache, entries, p)
+            ),
+        )
+
+    @Slot()
+    def queue_images(self) -> None:
+        cache = self._cache()
+        if cache is None or not self.queue_action.isEnabled():
+            return
+        dialog = QueueDialog(self)
+        dialog.ids_chosen.connect(
+            lambda ids: self._submit(self.tr("Queueing"), lambda p: actions.queue(cache, ids, p))
+        )
+        dialog.open()
+        self.dialog = dialog
+
+    @Slot()
+    def prune(self) -> None:
+        cache = self._cache()
+        if cache is None or self._last is None or not self.prune_action.isEnabled():
+            return
+        assert self.cache_path is not None
+        dialog = PruneDialog(
+            cache, self._last.snapshot.entries, self.cache_settings.max_size(self.cache_path), self
+        )
+        dialog.accepted_plan.connect(
+            lambda plan: self._submit(self.tr("Pruning"), lambda p: actions.prune(cache, plan, p))
+        )
+        dialog.open()
+        self.dialog = dialog
+
+    @Slot()
+    def clean(self) -> None:
+        cache = self._cache()
+        if cache is None or self._last is None or not self.clean_action.isEnabled():
+            return
+        assert self.cache_path is not None
+        dialog = CleanDialog(
+            self._last.snapshot.entries, self.cache_settings.stall_time(self.cache_path), self
+        )
+        dialog.accepted_plan.connect(
+            lambda plan: self._submit(self.tr("Cleaning"), lambda p: actions.clean(cache, plan, p))
+        )
+        dialog.open()
+        self.dialog = dialog
+
+    def _cache(self) -> CacheDriver | None:
+        return None if self._last is None else self._last.cache
+
+    @Slot(object)
+    def _on_job_started(self, job: Job) -> None:
+        self.job_label.setText(job.title + "…")
+        self.job_progress.setRange(0, 0)
+        for w in (self.job_label, self.job_progress, self.job_cancel):
+            w.show()
+
+    @Slot(int, int)
+    def _on_job_progress(self, done: int, total: int) -> None:
+        self.job_progress.setRange(0, max(total, 1))
+        self.job_progress.setValue(done)
+        self.job_progress.setFormat(f"{done:,} / {total:,}")
+
+    def _job_over(self) -> None:
+        for w in (self.job_label, self.job_progress, self.job_cancel):
+            w.hide()
+        self.job_cancel.setEnabled(True)
+        self.refresh()
+
+    @Slot()
+    def _cancel_job(self) -> None:
+        self.jobs.cancel()
+        self.job_cancel.setEnabled(False)
+        self.job_label.setText(self.tr("Stopping…"))
+
+    @Slot(object, object)
+    def _on_job_finished(self, job: Job, result: JobResult) -> None:
+        self.last_job_result = result
+        self._job_over()
+        box = QMessageBox(self)
+        box.setWindowTitle(job.title.rstrip("…"))
+        box.setIcon(QMessageBox.Icon.Information if result.ok else QMessageBox.Icon.Warning)
+        box.setText(summarize_result(result))
+        if result.failures:
+            box.setDetailedText(
+                "\n".join(f"{f.id} ({f.state}): {f.reason}" for f in result.failures)
+            )
+        box.open()
+        self.result_box = box
+        self.job_done.emit(result)
+
+    @Slot(object, str)
+    def _on_job_failed(self, job: Job, message: str) -> None:
+        self.last_job_result = None
+        self._job_over()
+        self.message_bar.show_message("error", self.tr("%s failed: %s") % (job.title, message))
+        self.job_done.emit(None)
 
     @Slot()
     def _about(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from inspector.core import (
     STATES,
+    CacheDriver,
     CacheError,
     Entry,
     ScanCancelled,
@@ -38,6 +39,7 @@ class ScanResult:
     """A finished scan, split by state off the GUI thread."""
 
     request: ScanRequest
+    cache: CacheDriver  # the driver that read it: plans need its eviction order
     title: str
     snapshot: Snapshot
     by_state: dict[State, list[Entry]]
@@ -66,7 +68,7 @@ class _Worker(QObject):
                 by_state[e.state].append(e)
             writable = os.access(request.path, os.W_OK)
             result = ScanResult(
-                request, cache.title, snap, by_state, summarize(snap.entries), writable
+                request, cache, cache.title, snap, by_state, summarize(snap.entries), writable
             )
         except ScanCancelled:
             self.cancelled.emit(request)
