@@ -6,7 +6,6 @@ Exit codes: 0 success, 2 usage error, 1 any other failure (one line on stderr).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
@@ -26,9 +25,10 @@ from inspector.core import (
     State,
     actions,
     open_cache,
-    summarize,
+    stats,
 )
 from inspector.core.units import parse_duration, parse_size
+from inspector.export import entry_record, write_csv, write_json
 
 PROG = "cache-inspector-cli"
 
@@ -44,38 +44,9 @@ SORT_KEYS: dict[str, Callable[[Entry], Any]] = {
 }
 SORT_ALIASES = {"last_accessed": "accessed", "last_modified": "modified"}
 
-FIELDS = (
-    "id",
-    "state",
-    "size",
-    "hits",
-    "last_accessed",
-    "last_modified",
-    "checksum",
-    "error",
-    "position",
-    "note",
-)
-
 
 class UsageError(Exception):
     """Bad arguments found after parsing (exit code 2)."""
-
-
-def entry_record(e: Entry) -> dict[str, Any]:
-    """An entry as plain JSON-able values: bytes, ISO 8601 UTC strings."""
-    return {
-        "id": e.id,
-        "state": str(e.state),
-        "size": e.size,
-        "hits": e.hits,
-        "last_accessed": formatting.iso(e.last_accessed),
-        "last_modified": formatting.iso(e.last_modified),
-        "checksum": e.checksum,
-        "error": e.error,
-        "position": e.position,
-        "note": None if e.note is None else str(e.note),
-    }
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -110,6 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="counts, bytes and hits of a cache")
     cache_args(st)
     st.add_argument("--json", action="store_true", help="one JSON object")
+    st.add_argument(
+        "--max-size",
+        type=_size_arg,
+        default=10 * 1024**3,
+        metavar="SIZE",
+        help="the cache's maximum, for what a prune would evict (default 10GiB)",
+    )
+    st.add_argument("--top", type=int, default=10, metavar="N", help="entries in each top list")
 
     def change_args(sp: argparse.ArgumentParser, destructive: bool = True) -> None:
         cache_args(sp)
@@ -197,16 +176,9 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     key = SORT_KEYS[SORT_ALIASES.get(args.sort, args.sort)]
     entries.sort(key=key, reverse=args.reverse)
     if args.json:
-        doc = {
-            "path": str(snap.path),
-            "driver": snap.driver,
-            "entries": [entry_record(e) for e in entries],
-        }
-        out.write(json.dumps(doc) + "\n")
+        write_json(str(snap.path), snap.driver, entries, out)
     elif args.csv:
-        w = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(entry_record(e) for e in entries)
+        write_csv(entries, out)
     else:
         now = datetime.now(UTC)
         rows = [["STATE", "ID", "SIZE", "HITS", "LAST ACCESSED", "LAST MODIFIED", "NOTE"]]
@@ -231,43 +203,89 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _bin_records(bins: Sequence[stats.Bin]) -> list[dict[str, Any]]:
+    return [{"label": b.label, "count": b.count, "bytes": b.bytes} for b in bins]
+
+
 def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     cache = _open(args)
     snap = cache.scan()
     _warn(snap.warnings)
-    s = summarize(snap.entries)
+    st = stats.compute(
+        snap.entries,
+        args.max_size,
+        top=args.top,
+        eviction_order=cache.eviction_order(snap.entries),
+    )
+    s = st.summary
     if args.json:
         doc = {
             "path": str(snap.path),
             "driver": snap.driver,
             "total_size": s.total_size,
+            "max_size": args.max_size,
             "count": s.count,
             "hits": s.hits,
             "unknown_hits": s.unknown_hits,
             "inconsistent": s.inconsistent,
             "states": {
-                str(st): {"count": s.totals(st).count, "bytes": s.totals(st).bytes}
-                for st in STATES
+                str(state): {"count": s.totals(state).count, "bytes": s.totals(state).bytes}
+                for state in STATES
             },
+            "largest": [{"id": e.id, "size": e.size} for e in st.largest],
+            "hottest": [{"id": e.id, "hits": e.hits, "size": e.size} for e in st.hottest],
+            "hits_distribution": _bin_records(st.hits),
+            "age_distribution": _bin_records(st.ages),
+            "never_accessed": st.never_accessed,
+            "top_decile_hit_share": st.top_decile_hit_share,
+            "prune_to_max": {"count": len(st.lru.evicted_ids), "bytes": st.lru.evicted_bytes},
             "warnings": list(snap.warnings),
         }
         out.write(json.dumps(doc) + "\n")
         return 0
+    size = formatting.size
     out.write(f"Cache:      {snap.path}\n")
     out.write(f"Kind:       {cache.title}\n")
+    pct = 100 * s.total_size / args.max_size if args.max_size else 0
     out.write(
-        f"Cached:     {formatting.size(s.total_size)} ({s.total_size:,} bytes) "
-        f"in {s.totals(State.CACHED).count:,} images\n"
+        f"Cached:     {size(s.total_size)} ({s.total_size:,} bytes) "
+        f"in {s.totals(State.CACHED).count:,} images, {pct:.0f} % of {size(args.max_size)}\n"
     )
     hits = f"{s.hits:,}"
     if s.unknown_hits:
         hits += f" (+ unknown for {s.unknown_hits:,} images)"
     out.write(f"Hits:       {hits}\n")
-    for st in STATES[1:]:
-        t = s.totals(st)
-        out.write(f"{st.capitalize() + ':':<11} {t.count:,} ({formatting.size(t.bytes)})\n")
+    for state in STATES[1:]:
+        t = s.totals(state)
+        out.write(f"{state.capitalize() + ':':<11} {t.count:,} ({size(t.bytes)})\n")
     if s.inconsistent:
         out.write(f"Inconsistent entries: {s.inconsistent:,} (see `list`, NOTE column)\n")
+    if st.lru.evicted_ids:
+        out.write(
+            f"A prune to {size(args.max_size)} would evict {len(st.lru.evicted_ids):,} images "
+            f"({size(st.lru.evicted_bytes)}).\n"
+        )
+    if st.largest:
+        out.write(f"\nLargest {len(st.largest)}:\n")
+        for e in st.largest:
+            out.write(f"  {size(e.size):>10}  {e.id}\n")
+    if st.hottest:
+        out.write(f"\nMost hits ({st.top_decile_hit_share:.0%} of hits in the top 10 %):\n")
+        for e in st.hottest:
+            out.write(f"  {e.hits or 0:>10,}  {e.id}\n")
+
+    def histogram(title: str, bins: Sequence[stats.Bin]) -> None:
+        peak = max((b.count for b in bins), default=0) or 1
+        out.write(f"\n{title}:\n")
+        for b in bins:
+            bar = "#" * round(30 * b.count / peak)
+            out.write(f"  {b.label:>8}  {b.count:>7,}  {size(b.bytes):>10}  {bar}\n")
+
+    if s.totals(State.CACHED).count:
+        histogram("Hits per image", st.hits)
+        histogram("Since last access", st.ages)
+        if st.never_accessed:
+            out.write(f"  never accessed since cached: {st.never_accessed:,}\n")
     return 0
 
 

@@ -310,3 +310,22 @@ def test_bad_ids_create_nothing(fresh: Path, bad: str) -> None:
     assert r.returncode == 1
     assert "not a valid image id" in r.stderr
     assert _tree(fresh.parent) == before
+
+
+def test_stats_gives_the_statistics_figures(demo: Path) -> None:
+    from inspector.core import stats
+
+    r = run("stats", str(demo), "--json", "--max-size", "1GiB", "--top", "3")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    cache = open_cache(demo)
+    entries = cache.scan().entries
+    ref = stats.compute(entries, 1024**3, top=3, eviction_order=cache.eviction_order(entries))
+    assert [e["id"] for e in doc["largest"]] == [e.id for e in ref.largest]
+    assert [e["hits"] for e in doc["hottest"]] == [e.hits for e in ref.hottest]
+    assert [b["count"] for b in doc["hits_distribution"]] == [b.count for b in ref.hits]
+    assert [b["label"] for b in doc["age_distribution"]] == [b.label for b in ref.ages]
+    assert doc["prune_to_max"]["count"] == len(ref.lru.evicted_ids)
+    text = run("stats", str(demo), "--max-size", "1GiB").stdout
+    assert "Largest 10:" in text and "Hits per image:" in text and "Since last access:" in text
+    assert f"would evict {len(ref.lru.evicted_ids)} images" in text

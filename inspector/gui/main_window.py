@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,13 +33,14 @@ from PySide6.QtWidgets import (
 )
 
 from inspector import __version__, formatting
-from inspector.core import STATES, CacheDriver, Entry, State, actions
+from inspector.core import STATES, CacheDriver, Entry, State, actions, stats
 from inspector.core.actions import JobProgress, JobResult
 from inspector.core.demo import build_demo_cache
+from inspector.export import write_csv, write_json
 from inspector.gui.cache_header import CacheHeader
 from inspector.gui.cache_settings import CacheSettings
 from inspector.gui.columns import DEFAULT_SORT, Context
-from inspector.gui.entry_model import EntryTableModel
+from inspector.gui.entry_model import EntryRole, EntryTableModel
 from inspector.gui.entry_view import EntryTableView
 from inspector.gui.filter_proxy import IdFilterProxy
 from inspector.gui.jobs import Job, JobRunner
@@ -50,6 +52,7 @@ from inspector.gui.plan_dialogs import (
     summarize_result,
 )
 from inspector.gui.scanner import Scanner, ScanRequest, ScanResult
+from inspector.gui.stats_view import StatisticsView
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +154,8 @@ class MainWindow(QMainWindow):
         self.jobs.busy_changed.connect(self._update_actions)
         self.last_job_result: JobResult | None = None
 
+        self._state_index = 0  # the state tab last shown (the Statistics tab is not one)
+        self._stats_dirty = True
         self.models: dict[State, EntryTableModel] = {}
         self.proxies: dict[State, IdFilterProxy] = {}
         self.views: dict[State, EntryTableView] = {}
@@ -232,8 +237,10 @@ class MainWindow(QMainWindow):
             holder_layout.addWidget(empty)
             holder_layout.addWidget(view, 1)
             self.tabs.addTab(holder, STATE_TITLES[state])
-        self.tabs.currentChanged.connect(self._update_selection_status)
-        self.tabs.currentChanged.connect(self._update_actions)
+        self.stats_view = StatisticsView()
+        self.stats_view.select_requested.connect(self._select_from_chart)
+        self.tabs.addTab(self.stats_view, self.tr("Statistics"))
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         layout.addWidget(self.tabs, 1)
         self.stack.addWidget(page)
 
@@ -321,6 +328,14 @@ class MainWindow(QMainWindow):
         self.demo_action.triggered.connect(self.open_demo)
         file_menu.addAction(self.demo_action)
         file_menu.addSeparator()
+        self.export_action = QAction(self.tr("&Export Table…"), self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setToolTip(
+            self.tr("Save the rows the current table shows as CSV or JSON")
+        )
+        self.export_action.triggered.connect(self.choose_export)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         self.quit_action = QAction(self.tr("&Quit"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -348,8 +363,8 @@ class MainWindow(QMainWindow):
         self.addAction(self.refresh_action)
         view_menu.addAction(self.refresh_action)
         view_menu.addSeparator()
-        for i, state in enumerate(STATES):
-            action = QAction(STATE_TITLES[state], self)
+        for i, title in enumerate([*(STATE_TITLES[s] for s in STATES), self.tr("Statistics")]):
+            action = QAction(title, self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _=False, i=i: self._show_tab(i))
             self.addAction(action)
@@ -555,6 +570,7 @@ class MainWindow(QMainWindow):
         )
         self._update_selection_status()
         self._update_actions()
+        self._stats_changed()
         self.refreshed.emit()
 
     @Slot(object, str)
@@ -607,6 +623,7 @@ class MainWindow(QMainWindow):
     def _on_max_size_changed(self, value: int) -> None:
         if self.cache_path is not None:
             self.cache_settings.set_max_size(self.cache_path, value)
+            self._stats_changed()
 
     @Slot(float)
     def _on_stall_time_changed(self, value: float) -> None:
@@ -633,7 +650,55 @@ class MainWindow(QMainWindow):
         self.filter_edit.selectAll()
 
     def current_state(self) -> State:
-        return STATES[self.tabs.currentIndex()]
+        """The state of the table tab shown (or last shown, on the Statistics tab)."""
+        index = self.tabs.currentIndex()
+        if 0 <= index < len(STATES):
+            self._state_index = index
+        return STATES[self._state_index]
+
+    def statistics_shown(self) -> bool:
+        return self.tabs.currentWidget() is self.stats_view
+
+    @Slot(int)
+    def _on_tab_changed(self, _index: int) -> None:
+        self._update_selection_status()
+        self._update_actions()
+        if self.statistics_shown() and self._stats_dirty:
+            self._refresh_stats()
+
+    def _refresh_stats(self) -> None:
+        cache = self._cache()
+        if self._last is None or cache is None or self.cache_path is None:
+            return
+        entries = self._last.snapshot.entries
+        st = stats.compute(
+            entries,
+            self.cache_settings.max_size(self.cache_path),
+            eviction_order=cache.eviction_order(entries),
+        )
+        self.stats_view.show_statistics(st)
+        self._stats_dirty = False
+
+    def _stats_changed(self) -> None:
+        self._stats_dirty = True
+        if self.statistics_shown():
+            self._refresh_stats()
+
+    @Slot(object, object)
+    def _select_from_chart(self, state: State, ids: tuple[str, ...] | None) -> None:
+        """Show the entries a chart mark stands for, selected, in their table."""
+        self.filter_edit.clear()
+        self._apply_filter()
+        self.tabs.setCurrentIndex(STATES.index(state))
+        view = self.views[state]
+        if ids is None:
+            view.selectAll()
+        else:
+            view.select_ids(set(ids))
+        selected = view.selectionModel().selectedRows()
+        if selected:
+            view.scrollTo(min(selected, key=lambda i: i.row()))
+        view.setFocus()
 
     def current_view(self) -> EntryTableView:
         return self.views[self.current_state()]
@@ -663,7 +728,10 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _show_tab(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
-        self.current_view().setFocus()
+        if self.statistics_shown():
+            self.stats_view.setFocus()
+        else:
+            self.current_view().setFocus()
 
     # -- settings ------------------------------------------------------------
 
@@ -728,8 +796,13 @@ class MainWindow(QMainWindow):
         state = self.current_state()
         selected = bool(self.current_view().selectionModel().selectedRows())
         has_rows = self.models[state].rowCount() > 0
+        on_table = not self.statistics_shown()
+        selected = selected and on_table
+        self.export_action.setEnabled(
+            self._last is not None and on_table and not self.jobs.busy and has_rows
+        )
         self.delete_action.setEnabled(can and selected)
-        self.delete_all_action.setEnabled(can and has_rows)
+        self.delete_all_action.setEnabled(can and has_rows and on_table)
         self.requeue_action.setEnabled(can and selected and state is not State.QUEUED)
         self.queue_action.setEnabled(can)
         self.prune_action.setEnabled(can and self.models[State.CACHED].rowCount() > 0)
@@ -853,6 +926,47 @@ class MainWindow(QMainWindow):
         )
         dialog.open()
         self.dialog = dialog
+
+    @Slot()
+    def choose_export(self) -> None:
+        if not self.export_action.isEnabled():
+            return
+        dialog = QFileDialog(self, self.tr("Export Table"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters([self.tr("CSV files (*.csv)"), self.tr("JSON files (*.json)")])
+        dialog.setDefaultSuffix("csv")
+        dialog.selectFile(f"{self.current_state()}-entries.csv")
+        dialog.filterSelected.connect(
+            lambda f: dialog.setDefaultSuffix("json" if "json" in f else "csv")
+        )
+        dialog.fileSelected.connect(self.export_table)
+        dialog.open()
+        self.dialog = dialog
+
+    @Slot(str)
+    def export_table(self, path: str) -> None:
+        """Write the rows the current table shows (filter and order kept), off the GUI thread."""
+        proxy = self.proxies[self.current_state()]
+        entries = [proxy.index(r, 0).data(EntryRole) for r in range(proxy.rowCount())]
+        cache_path = str(self.cache_path)
+        driver = self._last.snapshot.driver if self._last else ""
+
+        def run(progress: JobProgress) -> JobResult:
+            started = time.monotonic()
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                if path.lower().endswith(".json"):
+                    write_json(cache_path, driver, entries, out)
+                else:
+                    write_csv(entries, out)
+            progress(len(entries), len(entries))
+            return JobResult(
+                "export",
+                done=len(entries),
+                total=len(entries),
+                seconds=time.monotonic() - started,
+            )
+
+        self._submit(self.tr("Exporting"), run)
 
     def _cache(self) -> CacheDriver | None:
         return None if self._last is None else self._last.cache

@@ -201,6 +201,7 @@ def summarize_result(result: JobResult) -> str:
         "requeue": _tr("Requeued"),
         "prune": _tr("Pruned"),
         "clean": _tr("Cleaned"),
+        "export": _tr("Exported"),
     }.get(result.action, _tr("Deleted"))
     text = _tr("%s %s of %s entries") % (verb, f"{result.done:,}", f"{result.total:,}")
     if result.bytes_freed:

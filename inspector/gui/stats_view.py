@@ -1,0 +1,176 @@
+"""The Statistics view: why the cache is full, what is hot, what a prune takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from inspector import formatting
+from inspector.core import STATES, State
+from inspector.core.stats import Statistics
+from inspector.gui.charts import Bar, ChartWidget
+
+
+def _bytes(v: float) -> str:
+    return formatting.size(int(v))
+
+
+def _count(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def _short(image_id: str) -> str:
+    return image_id[:8] + "…" if len(image_id) > 9 else image_id
+
+
+class StatisticsView(QScrollArea):
+    """Charts of one scan's statistics; clicking a mark selects its entries."""
+
+    #: (state, ids) to select in the tables.
+    select_requested = Signal(object, object)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setAccessibleName(self.tr("Statistics"))
+        inner = QWidget()
+        self.setWidget(inner)
+        outer = QVBoxLayout(inner)
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        self.headline.setAccessibleName(self.tr("Statistics summary"))
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.headline)
+        grid = QGridLayout()
+        outer.addLayout(grid, 1)
+        self.states_chart = ChartWidget(
+            self.tr("Bytes per state"), self.tr("state"), self.tr("bytes")
+        )
+        self.largest_chart = ChartWidget(
+            self.tr("Largest images"), self.tr("size"), self.tr("image")
+        )
+        self.hot_chart = ChartWidget(self.tr("Most hits"), self.tr("hits"), self.tr("image"))
+        self.hits_chart = ChartWidget(
+            self.tr("Hits per image"), self.tr("hits"), self.tr("images")
+        )
+        self.age_chart = ChartWidget(
+            self.tr("Time since last access"), self.tr("since last access"), self.tr("images")
+        )
+        self.lru_chart = ChartWidget(
+            self.tr("Cached bytes, most to least recently accessed"),
+            self.tr("images, most recently accessed first"),
+            self.tr("cumulative bytes"),
+        )
+        self.charts = [
+            self.states_chart,
+            self.lru_chart,
+            self.largest_chart,
+            self.hot_chart,
+            self.hits_chart,
+            self.age_chart,
+        ]
+        for i, chart in enumerate(self.charts):
+            grid.addWidget(chart, i // 2, i % 2)
+        self.states_chart.ids_clicked.connect(self._select_state)
+        for chart in self.charts[1:]:
+            chart.ids_clicked.connect(self._select_cached)
+        self.stats: Statistics | None = None
+
+    def show_statistics(self, st: Statistics) -> None:
+        self.stats = st
+        s = st.summary
+        size = formatting.size
+        pct = 100 * s.total_size / st.max_size if st.max_size else 0
+        parts = [
+            self.tr("<b>%s of %s cached</b> (%d %%) in %s images")
+            % (
+                size(s.total_size),
+                size(st.max_size),
+                round(pct),
+                f"{s.totals(State.CACHED).count:,}",
+            )
+        ]
+        if st.lru.evicted_ids:
+            parts.append(
+                self.tr("a prune to the maximum evicts %s images (%s)")
+                % (f"{len(st.lru.evicted_ids):,}", size(st.lru.evicted_bytes))
+            )
+        if s.hits:
+            parts.append(
+                self.tr("%d %% of hits go to the top 10 %% of images")
+                % round(100 * st.top_decile_hit_share)
+            )
+        if st.unknown_hits:
+            parts.append(self.tr("hits unknown for %s images") % f"{st.unknown_hits:,}")
+        self.headline.setText(" · ".join(parts))
+
+        self.states_chart.set_bars(
+            [
+                Bar(
+                    f"{state} ({s.totals(state).count:,})",
+                    s.totals(state).bytes,
+                    self.tr("%s: %s entries, %s")
+                    % (state, f"{s.totals(state).count:,}", size(s.totals(state).bytes)),
+                    (str(state),),
+                )
+                for state in STATES
+            ],
+            _bytes,
+            binary=True,
+        )
+        self.largest_chart.set_bars(
+            [Bar(_short(e.id), e.size, f"{e.id}\n{size(e.size)}", (e.id,)) for e in st.largest],
+            _bytes,
+            horizontal=True,
+            binary=True,
+        )
+        self.hot_chart.set_bars(
+            [
+                Bar(_short(e.id), e.hits or 0, f"{e.id}\n{e.hits:,} hits", (e.id,))
+                for e in st.hottest
+            ],
+            _count,
+            horizontal=True,
+        )
+        self.hits_chart.set_bars(
+            [
+                Bar(
+                    b.label,
+                    b.count,
+                    self.tr("%s hits: %s images, %s") % (b.label, f"{b.count:,}", size(b.bytes)),
+                    b.ids,
+                )
+                for b in st.hits
+            ],
+            _count,
+        )
+        self.age_chart.set_bars(
+            [
+                Bar(
+                    b.label,
+                    b.count,
+                    self.tr("last accessed %s ago: %s images, %s")
+                    % (b.label, f"{b.count:,}", size(b.bytes)),
+                    b.ids,
+                )
+                for b in st.ages
+            ],
+            _count,
+        )
+        self.lru_chart.set_curve(
+            [float(v) for v in st.lru.cumulative],
+            st.lru.ids,
+            _bytes,
+            float(st.max_size),
+            st.lru.first_evicted,
+        )
+
+    @Slot(object)
+    def _select_state(self, ids: tuple[str, ...]) -> None:
+        self.select_requested.emit(State(ids[0]), None)
+
+    @Slot(object)
+    def _select_cached(self, ids: tuple[str, ...]) -> None:
+        self.select_requested.emit(State.CACHED, ids)
