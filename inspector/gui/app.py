@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from inspector import __version__
 from inspector.core import DRIVERS
+from inspector.gui.icons import APP_ID, app_icon
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication.instance() or QApplication(argv[:1])
     assert isinstance(app, QApplication)
-    app.setDesktopFileName("io.github.cache_inspector.CacheInspector")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     sys.excepthook = _excepthook
     signal.signal(signal.SIGINT, lambda *_: app.quit())
 

@@ -43,6 +43,7 @@ from inspector.gui.columns import DEFAULT_SORT, Context
 from inspector.gui.entry_model import EntryRole, EntryTableModel
 from inspector.gui.entry_view import EntryTableView
 from inspector.gui.filter_proxy import IdFilterProxy
+from inspector.gui.icons import app_icon, icon
 from inspector.gui.jobs import Job, JobRunner
 from inspector.gui.plan_dialogs import (
     CleanDialog,
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Cache Inspector"))
+        self.setWindowIcon(app_icon())
         self.settings = settings or QSettings()
         self.cache_settings = CacheSettings(self.settings)
         self.cache_path: Path | None = None
@@ -409,7 +411,7 @@ class MainWindow(QMainWindow):
 
         toolbar = self.addToolBar(self.tr("Actions"))
         toolbar.setObjectName("actions_toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.refresh_action)
         toolbar.addSeparator()
         for action in (
@@ -420,6 +422,18 @@ class MainWindow(QMainWindow):
             self.clean_action,
         ):
             toolbar.addAction(action)
+        for action, name in (
+            (self.open_action, "open"),
+            (self.refresh_action, "refresh"),
+            (self.delete_action, "delete"),
+            (self.requeue_action, "requeue"),
+            (self.queue_action, "queue"),
+            (self.prune_action, "prune"),
+            (self.clean_action, "clean"),
+            (self.export_action, "export"),
+        ):
+            action.setIcon(icon(name))
+        self.tabs.setTabIcon(len(STATES), icon("statistics"))
         for view in self.views.values():
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
             view.addAction(self.copy_action)
@@ -553,6 +567,7 @@ class MainWindow(QMainWindow):
             self.cache_settings.add_recent(result.request.path)
             self.settings.setValue("last_cache", str(result.request.path))
         self._last = result
+        log.info("read %s: %d entries", result.request.path, len(result.snapshot.entries))
         self.read_only = self.force_read_only or not result.writable
         self.header.set_cache(str(result.request.path), result.title, self.read_only)
         self.header.set_summary(result.summary)

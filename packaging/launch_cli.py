@@ -1,0 +1,7 @@
+"""Entry point of the bundled CLI (PyInstaller needs a script)."""
+
+import sys
+
+from inspector.cli import main
+
+sys.exit(main())

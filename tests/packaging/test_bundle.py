@@ -1,0 +1,51 @@
+"""The PyInstaller bundle starts on the demo cache and quits cleanly.
+
+It runs where the bundle is built: packaging/build.sh (./run package, and CI)
+sets CACHE_INSPECTOR_BUNDLE; the quick test run skips it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BUNDLE = os.environ.get("CACHE_INSPECTOR_BUNDLE")
+pytestmark = pytest.mark.skipif(not BUNDLE, reason="no bundle built (run ./run package)")
+
+
+def test_gui_starts_on_the_demo_and_quits_cleanly(tmp_path: Path) -> None:
+    assert BUNDLE is not None
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    r = subprocess.run(
+        [str(Path(BUNDLE) / "cache-inspector"), "--demo", "--quit-after", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "entries" in r.stderr and "read " in r.stderr  # the demo cache was read
+    assert "Traceback" not in r.stderr
+    assert "missing icon" not in r.stderr  # the icons travelled with the bundle
+
+
+def test_cli_in_the_bundle(tmp_path: Path) -> None:
+    assert BUNDLE is not None
+    cli = str(Path(BUNDLE) / "cache-inspector-cli")
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("cache-inspector-cli ")
+    missing = subprocess.run(
+        [cli, "stats", str(tmp_path / "none")], capture_output=True, text=True, timeout=60
+    )
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    empty = tmp_path / "cache"
+    (empty / "queue").mkdir(parents=True)
+    r = subprocess.run(
+        [cli, "stats", str(empty), "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["driver"] == "xattr"
