@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+import gc
 import os
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, NamedTuple
@@ -203,6 +205,23 @@ def scan_files(
     finally:
         os.close(fd)
     return found
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a scan builds its objects.
+
+    A scan creates a few hundred thousand small objects and no cycles; the
+    collector would walk the growing heap again and again for nothing (about a
+    fifth of a 100,000-entry scan, measured by benchmarks/bench_scan.py).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class ProgressTicker:

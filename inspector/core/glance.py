@@ -22,6 +22,7 @@ from inspector.core.driver import (
     OutcomeStatus,
     Progress,
     ProgressTicker,
+    gc_paused,
     scan_files,
 )
 from inspector.core.errors import CacheError, CacheUnreadableError, QueueRefusedError
@@ -69,10 +70,11 @@ class GlanceDriver(CacheDriver):
         self.warnings = []
         ticker = ProgressTicker(progress)
         entries: list[Entry] = []
-        entries.extend(self._scan_cached(ticker))
-        entries.extend(self._scan_queue(ticker))
-        entries.extend(self._scan_incomplete(ticker))
-        entries.extend(self._scan_invalid(ticker))
+        with gc_paused():
+            entries.extend(self._scan_cached(ticker))
+            entries.extend(self._scan_queue(ticker))
+            entries.extend(self._scan_incomplete(ticker))
+            entries.extend(self._scan_invalid(ticker))
         ticker.report()
         return Snapshot(
             path=self.path, driver=self.name, entries=entries, warnings=tuple(self.warnings)

@@ -20,6 +20,23 @@ class XattrUnsupportedError(OSError):
     """The filesystem holding the path does not support user xattrs."""
 
 
+def _getxattr(path: str, key: str) -> bytes:
+    """Read one attribute without following symlinks.
+
+    Linux's ``os.getxattr`` is a single C call, several times cheaper than the
+    ``xattr`` package's object per call: it matters at 100,000 files.  Other
+    systems use the ``xattr`` package.
+    """
+    if _OS_GETXATTR is not None:
+        raw: bytes = _OS_GETXATTR(path, key, follow_symlinks=False)
+        return raw
+    value: bytes = _xattr.getxattr(path, key, symlink=True)
+    return value
+
+
+_OS_GETXATTR = getattr(os, "getxattr", None)
+
+
 def _key(name: str) -> str:
     return f"user.{name}"
 
@@ -32,7 +49,7 @@ def get(path: str | os.PathLike[str], name: str) -> bytes | None:
     symlink: a link's target may lie outside the cache.
     """
     try:
-        value: bytes = _xattr.getxattr(os.fspath(path), _key(name), symlink=True)
+        value: bytes = _getxattr(os.fspath(path), _key(name))
     except OSError as exc:
         if exc.errno in _MISSING:
             return None

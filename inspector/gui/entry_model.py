@@ -26,6 +26,26 @@ Index = QModelIndex | QPersistentModelIndex
 
 DEFAULT_STALL_TIME = 86400.0
 
+#: Above this many rows removed or added, one layout change replaces the row signals.
+BULK_CHANGE = 500
+
+#: (column key, descending)
+SortSpec = tuple[str, bool]
+
+
+def sort_entries(
+    rows: list[Entry], columns: Sequence[Column], spec: SortSpec | None, context: Context
+) -> None:
+    """Sort ``rows`` in place by a column's raw key (no Qt involved: any thread)."""
+    if spec is None:
+        return
+    key_name, descending = spec
+    column = next((c for c in columns if c.key == key_name), None)
+    if column is not None:
+        key = column.sort_key
+        rows.sort(key=lambda e: key(e, context), reverse=descending)
+
+
 #: Rows with an inconsistency (a row without its file, ...) and stalled downloads.
 WARNING_COLOR = QColor("#b35c00")
 STALLED_COLOR = QColor("#b02a37")
@@ -116,25 +136,39 @@ class EntryTableModel(QAbstractTableModel):
         if not 0 <= column < len(self.columns):
             return
         self._sort = (column, order)
-        self.layoutAboutToBeChanged.emit()
-        self._sort_rows()
-        self.layoutChanged.emit()
+        self._relayout(self._rows, presorted=False)
 
-    def _sort_rows(self) -> None:
-        """Reorder the rows (inside a layout change) and move the persistent indexes."""
+    def sort_spec(self) -> SortSpec | None:
+        """The current order as (column key, descending), for sorting off the GUI thread."""
+        if self._sort is None:
+            return None
+        column, order = self._sort
+        return (self.columns[column].key, order == Qt.SortOrder.DescendingOrder)
+
+    def _relayout(
+        self, rows: Sequence[Entry], presorted: bool, row_of: dict[str, int] | None = None
+    ) -> None:
+        """Replace the rows in one layout change; persistent indexes follow their ids.
+
+        Rows that are gone lose their persistent indexes (and so their
+        selection); the others keep them, wherever they move.
+        """
+        self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         keys = [self._rows[i.row()].id for i in persistent]
-        if self._sort is not None:
-            column, order = self._sort
-            key, ctx = self.columns[column].sort_key, self.context
-            self._rows.sort(
-                key=lambda e: key(e, ctx), reverse=order == Qt.SortOrder.DescendingOrder
-            )
-        self._row_of = {e.id: i for i, e in enumerate(self._rows)}
+        self._rows = list(rows)
+        if not presorted:
+            sort_entries(self._rows, self.columns, self.sort_spec(), self.context)
+        if presorted and row_of is not None:
+            self._row_of = row_of
+        else:
+            self._row_of = {e.id: i for i, e in enumerate(self._rows)}
         moved = [
-            self.index(self._row_of[k], i.column()) for k, i in zip(keys, persistent, strict=True)
+            self.index(self._row_of[k], i.column()) if k in self._row_of else QModelIndex()
+            for k, i in zip(keys, persistent, strict=True)
         ]
         self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
 
     # -- updating ------------------------------------------------------------
 
@@ -146,17 +180,38 @@ class EntryTableModel(QAbstractTableModel):
                 self.index(0, 0), self.index(len(self._rows) - 1, len(self.columns) - 1)
             )
 
-    def update(self, entries: Sequence[Entry]) -> None:
-        """Bring the rows in line with a new scan of this state, incrementally."""
+    def update(
+        self,
+        entries: Sequence[Entry],
+        presorted: bool = False,
+        row_of: dict[str, int] | None = None,
+    ) -> None:
+        """Bring the rows in line with a new scan of this state.
+
+        A few changes go in as row removals, ``dataChanged`` and insertions;
+        many (a prune, a first reading) as one layout change, which costs the
+        same at 10 or 10,000 changes.  ``presorted`` says ``entries`` are
+        already in the order of :meth:`sort_spec` (the scanner sorts them off
+        the GUI thread); ``row_of`` maps each id to its place in ``entries``
+        (also built there), which spares the GUI thread two passes over them.
+        """
+        if row_of is None:
+            row_of = {e.id: i for i, e in enumerate(entries)}
         if not self._rows:
             if entries:
                 self.beginResetModel()
                 self._rows = list(entries)
-                self.endResetModel()
-                if self._sort is not None:
-                    self.sort(*self._sort)
+                if presorted:
+                    self._row_of = row_of  # built for this model by the scanner
                 else:
+                    sort_entries(self._rows, self.columns, self.sort_spec(), self.context)
                     self._row_of = {e.id: i for i, e in enumerate(self._rows)}
+                self.endResetModel()
+            return
+        gone = len(self._row_of.keys() - row_of.keys())
+        appearing = len(row_of) - (len(self._rows) - gone)
+        if gone > BULK_CHANGE or appearing > BULK_CHANGE:
+            self._relayout(entries, presorted, row_of if presorted else None)
             return
         new = {e.id: e for e in entries}
         self._remove_missing(new)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,9 @@ from inspector.core import CacheError
 from inspector.core.actions import JobProgress, JobResult
 
 log = logging.getLogger(__name__)
+
+#: Progress reaches the GUI at most this often.
+PROGRESS_INTERVAL_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class _Worker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.cancel_flag = threading.Event()
+        self._last_emit = 0.0
 
     @Slot(object)
     def run(self, job: Job) -> None:
@@ -48,7 +53,10 @@ class _Worker(QObject):
             self.finished.emit(job, result)
 
     def _progress(self, done: int, total: int) -> bool:
-        self.progress.emit(done, total)
+        now = time.monotonic()
+        if done >= total or now - self._last_emit >= PROGRESS_INTERVAL_S:
+            self._last_emit = now  # a signal per entry would flood the GUI thread
+            self.progress.emit(done, total)
         return not self.cancel_flag.is_set()
 
 

@@ -493,12 +493,18 @@ class MainWindow(QMainWindow):
         self._set_context()
         self.setWindowTitle(self.tr("%s — Cache Inspector") % root.name)
         self._watch(root)
-        self._current_request = self.scanner.request(root, self.driver)
+        self._request_scan()
 
     @Slot()
     def refresh(self) -> None:
         if self.cache_path is not None:
-            self._current_request = self.scanner.request(self.cache_path, self.driver)
+            self._request_scan()
+
+    def _request_scan(self) -> None:
+        assert self.cache_path is not None
+        specs = {s: self.models[s].sort_spec() for s in STATES}
+        context = self.models[State.CACHED].context
+        self._current_request = self.scanner.request(self.cache_path, self.driver, specs, context)
 
     def _show_empty_state(self) -> None:
         self.stack.setCurrentIndex(0)
@@ -540,7 +546,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_disk_changed(self, _path: str) -> None:
-        self._debounce.start()
+        if not self.jobs.busy:  # a job's own changes are read once, when it ends
+            self._debounce.start()
 
     # -- scan results --------------------------------------------------------
 
@@ -573,7 +580,14 @@ class MainWindow(QMainWindow):
         self.header.set_summary(result.summary)
         self._set_context()
         for state in STATES:
-            self.models[state].update(result.by_state[state])
+            model = self.models[state]
+            ctx = result.request.context  # only the stall time matters to sort keys
+            presorted = (
+                result.request.sort_specs.get(state) == model.sort_spec()
+                and ctx is not None
+                and ctx.stall_time == model.context.stall_time
+            )
+            model.update(result.by_state[state], presorted, result.row_of[state])
         self._update_counts()
         if result.snapshot.warnings:
             self.message_bar.show_message("warning", "\n".join(result.snapshot.warnings))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from inspector.core import (
     open_cache,
     summarize,
 )
+from inspector.gui.columns import Context, columns_for
+from inspector.gui.entry_model import SortSpec, sort_entries
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,9 @@ class ScanRequest:
     path: Path
     driver: str | None
     generation: int
+    #: How each table is sorted, so that the rows come sorted off the GUI thread.
+    sort_specs: dict[State, SortSpec | None] = field(default_factory=dict)
+    context: Context | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class ScanResult:
     title: str
     snapshot: Snapshot
     by_state: dict[State, list[Entry]]
+    #: Each state's ids to their place in ``by_state`` (built here, off the GUI thread).
+    row_of: dict[State, dict[str, int]]
     summary: Summary
     writable: bool
 
@@ -66,9 +73,20 @@ class _Worker(QObject):
             by_state: dict[State, list[Entry]] = {s: [] for s in STATES}
             for e in snap.entries:
                 by_state[e.state].append(e)
+            if request.context is not None:
+                for state, spec in request.sort_specs.items():
+                    sort_entries(by_state[state], columns_for(state), spec, request.context)
+            row_of = {s: {e.id: i for i, e in enumerate(rows)} for s, rows in by_state.items()}
             writable = os.access(request.path, os.W_OK)
             result = ScanResult(
-                request, cache, cache.title, snap, by_state, summarize(snap.entries), writable
+                request,
+                cache,
+                cache.title,
+                snap,
+                by_state,
+                row_of,
+                summarize(snap.entries),
+                writable,
             )
         except ScanCancelled:
             self.cancelled.emit(request)
@@ -121,9 +139,15 @@ class Scanner(QObject):
     def busy(self) -> bool:
         return self._running is not None
 
-    def request(self, path: Path, driver: str | None) -> ScanRequest:
+    def request(
+        self,
+        path: Path,
+        driver: str | None,
+        sort_specs: dict[State, SortSpec | None] | None = None,
+        context: Context | None = None,
+    ) -> ScanRequest:
         self._generation += 1
-        req = ScanRequest(Path(path), driver, self._generation)
+        req = ScanRequest(Path(path), driver, self._generation, sort_specs or {}, context)
         if self._running is None:
             self._launch(req)
         else:

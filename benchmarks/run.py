@@ -1,0 +1,241 @@
+"""The benchmark suite: the figures the product must hold, each against its target.
+
+    .venv/bin/python benchmarks/run.py [--sizes 10000 100000] [--runs 3] [--json OUT]
+
+Builds caches of each size in each Glance format (sparse files), then
+measures, as the median of --runs runs, with each floor measured in the same
+run beside what it is compared with:
+
+- listing every entry with its metadata: a minimal loop (scandir + stat, plus
+  getxattr or one SQLite SELECT) against the core's scan and the CLI as a
+  whole process (``list --json``);
+- prune planning and execution for 10 % of the cached bytes (a fresh cache per
+  run);
+- the window (benchmarks/bench_window.py, its own process): time to first
+  rows, sorting by size, the longest event-loop stall while scanning and while
+  a prune runs, and peak memory.
+
+Prints a table and writes the figures as JSON (benchmarks/results/latest.json
+unless --json says otherwise).  No figure is asserted anywhere: the test suite
+only runs this with --quick so that it keeps working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from inspector.core import actions, open_cache
+from inspector.core.demo import DemoSpec, build_demo_cache
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+KINDS = ("sqlite", "xattr")
+
+#: (figure, limit, what the limit means): checked at the largest size only.
+TARGETS = {
+    "core_vs_floor": (1.3, "core listing within 1.3x of the floor"),
+    "prune_total_s": (5.0, "plan + prune of 10 % under 5 s"),
+    "first_rows_s": (2.0, "window shows its first rows within 2 s"),
+    "sort_s": (0.5, "sorting 100,000 rows by size within 0.5 s"),
+    "scan_stall_ms": (100.0, "no event-loop stall over 100 ms while scanning"),
+    "prune_stall_ms": (100.0, "no event-loop stall over 100 ms while pruning"),
+    "peak_rss_mb": (300.0, "window under 300 MB resident"),
+}
+
+
+def median_of(runs: int, fn: Callable[[], float]) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def floor_listing(root: Path, kind: str) -> None:
+    """The least any listing with metadata can do."""
+    if kind == "sqlite":
+        conn = sqlite3.connect(f"file:{root / 'cache.db'}?mode=ro", uri=True)
+        conn.execute("SELECT * FROM cached_images").fetchall()
+        conn.close()
+    for d in (root, root / "queue", root / "incomplete", root / "invalid"):
+        with os.scandir(d) as it:
+            for e in it:
+                e.stat(follow_symlinks=False)
+                if kind == "xattr" and d == root and e.is_file():
+                    with contextlib.suppress(OSError):
+                        os.getxattr(e.path, "user.hits")
+
+
+def fresh_copy(template: Path, work: Path) -> None:
+    """A copy of the cache with its atimes, xattrs and holes (cp skips the holes)."""
+    shutil.rmtree(work, ignore_errors=True)
+    subprocess.run(["cp", "-a", "--sparse=always", str(template), str(work)], check=True)
+
+
+def spec_for(n: int) -> DemoSpec:
+    return DemoSpec(
+        cached=n,
+        queued=n // 100,
+        incomplete=n // 200,
+        stalled=n // 1000,
+        invalid=n // 200,
+        cached_bytes=n * 60 * 1024**2,
+    )
+
+
+def listing(root: Path, kind: str, runs: int) -> dict[str, float]:
+    floor = median_of(runs, lambda: timed(lambda: floor_listing(root, kind)))
+    core = median_of(runs, lambda: timed(lambda: open_cache(root).scan()))
+    cli = median_of(
+        runs,
+        lambda: timed(
+            lambda: subprocess.run(
+                [str(BIN / "cache-inspector-cli"), "list", str(root), "--json"],
+                stdout=subprocess.DEVNULL,
+                check=True,
+            )
+        ),
+    )
+    return {"floor_s": floor, "core_s": core, "core_vs_floor": core / floor, "cli_s": cli}
+
+
+def prune(template: Path, work: Path, runs: int) -> dict[str, float]:
+    plans, executions, evicted = [], [], 0
+    for _ in range(runs):
+        fresh_copy(template, work)
+        cache = open_cache(work)
+        entries = cache.scan().entries
+        t = time.perf_counter()
+        plan = actions.plan_prune(cache, entries, int(actions.cached_bytes(entries) * 0.9))
+        plans.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        result = actions.prune(cache, plan)
+        executions.append(time.perf_counter() - t)
+        assert result.ok and result.done == len(plan.entries)
+        evicted = len(plan.entries)
+    plan_s, prune_s = statistics.median(plans), statistics.median(executions)
+    return {
+        "evicted": evicted,
+        "plan_s": plan_s,
+        "prune_s": prune_s,
+        "prune_total_s": plan_s + prune_s,
+    }
+
+
+def window(template: Path, work: Path, runs: int) -> dict[str, float]:
+    results = []
+    for _ in range(runs):
+        fresh_copy(template, work)
+        out = subprocess.run(
+            [sys.executable, str(HERE / "bench_window.py"), str(work)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        ).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    keys = (
+        "first_rows_s",
+        "sort_s",
+        "scan_stall_ms",
+        "prune_stall_ms",
+        "peak_rss_mb",
+        "prune_and_refresh_s",
+    )
+    return {k: statistics.median(r[k] for r in results) for k in keys}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--quick", action="store_true", help="tiny caches, one run (smoke test)")
+    p.add_argument("--no-window", action="store_true", help="skip the window figures")
+    p.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
+    args = p.parse_args()
+    if args.quick:
+        args.sizes, args.runs = [300], 1
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="cache-inspector-bench-") as tmp:
+        for n in args.sizes:
+            for kind in KINDS:
+                template = build_demo_cache(Path(tmp) / f"{kind}-{n}", kind, spec_for(n))
+                row: dict[str, Any] = {"kind": kind, "entries": n}
+                row.update(listing(template, kind, args.runs))
+                row.update(prune(template, Path(tmp) / "work", args.runs))
+                if not args.no_window:
+                    row.update(window(template, Path(tmp) / "work", args.runs))
+                rows.append(row)
+                print(f"measured {kind} {n:,}", file=sys.stderr)
+    report(rows, args)
+    return 0
+
+
+def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    cols = [
+        ("kind", "{}"),
+        ("entries", "{:,}"),
+        ("floor_s", "{:.3f}"),
+        ("core_s", "{:.3f}"),
+        ("core_vs_floor", "{:.2f}x"),
+        ("cli_s", "{:.3f}"),
+        ("plan_s", "{:.3f}"),
+        ("prune_s", "{:.3f}"),
+    ]
+    if not args.no_window:
+        cols += [
+            ("first_rows_s", "{:.2f}"),
+            ("sort_s", "{:.3f}"),
+            ("scan_stall_ms", "{:.0f}"),
+            ("prune_stall_ms", "{:.0f}"),
+            ("peak_rss_mb", "{:.0f}"),
+        ]
+    cells = [[c for c, _ in cols]] + [[f.format(r[c]) for c, f in cols] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
+    for row in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+
+    largest = max(args.sizes)
+    verdicts = []
+    print(f"\nTargets at {largest:,} entries (median of {args.runs} runs):")
+    for key, (limit, meaning) in TARGETS.items():
+        for r in rows:
+            if r["entries"] != largest or key not in r:
+                continue
+            ok = r[key] <= limit
+            verdicts.append(
+                {"kind": r["kind"], "figure": key, "value": r[key], "limit": limit, "met": ok}
+            )
+            print(f"  {'met ' if ok else 'MISS'}  {r['kind']:<6}  {meaning}: {r[key]:.3g}")
+    small = [r for r in rows if r["entries"] == min(args.sizes)]
+    if len(args.sizes) > 1:
+        print(
+            "\nScaling from the smallest to the largest size (O(n log n) is a little over "
+            f"{largest // min(args.sizes)}x):"
+        )
+        for r in (r for r in rows if r["entries"] == largest):
+            s = next(x for x in small if x["kind"] == r["kind"])
+            for key in ("plan_s", "prune_s", "core_s"):
+                print(f"  {r['kind']:<6}  {key:<8} {r[key] / s[key]:.1f}x")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"rows": rows, "targets": verdicts}, indent=1))
+    print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""The table model on its own: incremental and bulk updates keep the selection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from inspector.core import State
+from inspector.core.model import Entry
+from inspector.gui.entry_model import BULK_CHANGE, EntryRole, EntryTableModel
+from inspector.gui.filter_proxy import IdFilterProxy
+
+
+def entries(ids: range, size_of: Any = lambda i: i * 10) -> list[Entry]:
+    return [Entry(f"img-{i:06d}", State.CACHED, size_of(i), 0, 1000.0 + i, 1000.0) for i in ids]
+
+
+def selected_ids(sel: QItemSelectionModel) -> set[str]:
+    return {i.data(EntryRole).id for i in sel.selectedRows()}
+
+
+def select(proxy: IdFilterProxy, sel: QItemSelectionModel, ids: set[str]) -> None:
+    for row in range(proxy.rowCount()):
+        index = proxy.index(row, 0)
+        if index.data(EntryRole).id in ids:
+            sel.select(
+                index,
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+
+def test_updates_small_and_bulk_keep_selection(qtmodeltester: Any) -> None:
+    model = EntryTableModel(State.CACHED)
+    proxy = IdFilterProxy(model)
+    qtmodeltester.check(model, force_py=True)
+    qtmodeltester.check(proxy)  # the C++ tester: the Python one trips on the proxy itself
+    sel = QItemSelectionModel(proxy)
+    model.update(entries(range(1200)))
+    proxy.sort(model.column_index("size"), Qt.SortOrder.DescendingOrder)
+    keep = {"img-000007", "img-001100"}
+    select(proxy, sel, keep)
+    assert selected_ids(sel) == keep
+
+    # a small change: one row gone, one new, one resized
+    small = entries(range(1, 1201))
+    small[10] = Entry(small[10].id, State.CACHED, 999_999, 0, 1.0, 1.0)
+    model.update(small)
+    assert model.rowCount() == 1200
+    assert selected_ids(sel) == keep
+    assert proxy.index(0, 0).data(EntryRole).size == 999_999  # re-sorted by size
+
+    # a prune: every other row goes (more than BULK_CHANGE at once)
+    pruned = [e for e in small if int(e.id[4:]) % 2 == 0 or e.id in keep]
+    assert len(small) - len(pruned) > BULK_CHANGE
+    model.update(pruned)
+    assert model.rowCount() == len(pruned)
+    assert selected_ids(sel) == keep
+    sizes = [proxy.index(r, 0).data(EntryRole).size for r in range(proxy.rowCount())]
+    assert sizes == sorted(sizes, reverse=True)
