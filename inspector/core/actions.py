@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from inspector.core.driver import CacheDriver, Outcome, OutcomeStatus
+from inspector.core.driver import CacheDriver, Outcome, OutcomeStatus, gc_paused
 from inspector.core.errors import CacheError
 from inspector.core.fsops import check_image_id
 from inspector.core.model import Entry, Note, State
@@ -83,7 +83,9 @@ def plan_prune(driver: CacheDriver, entries: Sequence[Entry], max_size: int) -> 
     victims: list[Entry] = []
     remaining = total
     if total >= max_size:
-        for e in driver.eviction_order(entries):
+        with gc_paused():  # sorting builds a key per entry, and no cycles
+            order = driver.eviction_order(entries)
+        for e in order:
             if remaining <= max_size:
                 break
             victims.append(e)

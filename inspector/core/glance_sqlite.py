@@ -82,7 +82,7 @@ class SqliteDriver(GlanceDriver):
                 )
             rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM cached_images").fetchall()
         by_id = {str(r[0]): r for r in rows}
-        self._rowids = {image_id: int(r[6]) for image_id, r in by_id.items()}
+        self._rows = rows  # for eviction_order's rowids, built only when asked for
         return by_id
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
@@ -136,7 +136,7 @@ class SqliteDriver(GlanceDriver):
         Only entries with a row are candidates (a row whose file is gone frees
         0 bytes, as in Glance); a file without a row is never pruned by Glance.
         """
-        rowids = getattr(self, "_rowids", {})
+        rowids = {r[0]: int(r[6]) for r in getattr(self, "_rows", [])}
         cached = [
             e for e in entries if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW
         ]

@@ -33,12 +33,10 @@ class XattrDriver(GlanceDriver):
     def detect(cls, path: Path, options: CacheOptions) -> bool:
         return has_glance_layout(path) and not (path / options.sqlite_db).exists()
 
-    def _read(self, info: FileInfo, key: str, as_int: bool) -> int | str | None:
+    def _read_text(self, info: FileInfo, key: str) -> str | None:
         if not self._xattr_ok or info.is_link:
             return None
         try:
-            if as_int:
-                return xattrs.get_int(info.path, key)
             return xattrs.get_text(info.path, key)
         except xattrs.XattrUnsupportedError:
             self._xattr_ok = False
@@ -49,20 +47,21 @@ class XattrDriver(GlanceDriver):
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
         self._xattr_ok = True
-        entries = []
-        for f in self._files(State.CACHED, ticker):
-            hits = self._read(f, "hits", as_int=True)
-            entries.append(
-                Entry(
-                    id=f.name,
-                    state=State.CACHED,
-                    size=f.size,
-                    hits=hits if isinstance(hits, int) else None,
-                    accessed_ts=f.atime,
-                    modified_ts=f.mtime,
-                    note=link_note(f),
-                )
-            )
+        entries: list[Entry] = []
+        append = entries.append
+        cached = State.CACHED
+        read_hits = xattrs.int_reader("hits")  # one bound call per file: this loop is hot
+        for f in self._files(cached, ticker):
+            hits = None
+            if self._xattr_ok and not f.is_link:
+                try:
+                    hits = read_hits(f.path)
+                except xattrs.XattrUnsupportedError:
+                    self._xattr_ok = False
+                    self.warnings.append(NO_XATTR_WARNING)
+                except OSError:  # vanished, or unreadable: the value is unknown
+                    pass
+            append(Entry(f.name, cached, f.size, hits, f.atime, f.mtime, note=link_note(f)))
         return entries
 
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
@@ -71,5 +70,4 @@ class XattrDriver(GlanceDriver):
         return sorted(cached, key=lambda e: (int(e.accessed_ts or 0), e.size, e.id))
 
     def _error_text(self, info: FileInfo) -> str | None:
-        text = self._read(info, "error", as_int=False)
-        return text if isinstance(text, str) else None
+        return self._read_text(info, "error")
