@@ -387,6 +387,16 @@ def _plan_report(args: argparse.Namespace, plan: actions.Plan, out: TextIO) -> i
     return 0
 
 
+def _find(
+    entries: Sequence[Entry], ids: Sequence[str], state: State | None
+) -> tuple[list[Entry], list[str]]:
+    """The entries with these ids; a warning on stderr for each id not found."""
+    found, missing = actions.entries_for_ids(entries, ids, state)
+    for m in missing:
+        print(f"{PROG}: warning: {m}: no such entry", file=sys.stderr)
+    return found, missing
+
+
 def cmd_delete(args: argparse.Namespace, out: TextIO) -> int:
     state = State(args.state) if args.state else None
     if args.all and state is None:
@@ -398,9 +408,7 @@ def cmd_delete(args: argparse.Namespace, out: TextIO) -> int:
     if args.all:
         entries = snap.of_state(state) if state else []
     else:
-        entries, missing = actions.entries_for_ids(snap.entries, args.ids, state)
-        for m in missing:
-            print(f"{PROG}: warning: {m}: no such entry", file=sys.stderr)
+        entries, _missing = _find(snap.entries, args.ids, state)
     if not entries:
         out.write("Nothing to delete.\n")
         return 0
@@ -418,9 +426,7 @@ def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_requeue(args: argparse.Namespace, out: TextIO) -> int:
     cache = _open(args)
     state = State(args.state) if args.state else None
-    entries, missing = actions.entries_for_ids(cache.scan().entries, args.ids, state)
-    for m in missing:
-        print(f"{PROG}: warning: {m}: no such entry", file=sys.stderr)
+    entries, missing = _find(cache.scan().entries, args.ids, state)
     if not entries:
         out.write("Nothing to requeue.\n")
         return 1 if missing else 0

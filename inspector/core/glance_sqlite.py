@@ -49,15 +49,23 @@ class SqliteDriver(GlanceDriver):
         }
 
     @contextmanager
-    def _connect_ro(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection: it can neither create the file nor write to it."""
+    def _connect(self, mode: str) -> Iterator[sqlite3.Connection]:
+        """A connection that can never create the database.
+
+        ``mode`` ``ro`` cannot write either; ``rw`` is for short write
+        transactions (autocommit, ``synchronous = NORMAL`` as Glance's own).
+        """
         if not self.db_path.is_file():
             raise CorruptDatabaseError(
                 f"{self.db_path} is missing: this sqlite cache has lost its database."
             )
-        uri = "file:" + urllib.parse.quote(str(self.db_path)) + "?mode=ro"
+        uri = "file:" + urllib.parse.quote(str(self.db_path)) + f"?mode={mode}"
         try:
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+            if mode == "ro":
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+            else:
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise _translate(exc, self.db_path) from exc
         try:
@@ -73,7 +81,7 @@ class SqliteDriver(GlanceDriver):
         A row is ``(image_id, last_accessed, last_modified, size, hits, checksum,
         rowid)`` as SQLite returns it.
         """
-        with self._connect_ro() as conn:
+        with self._connect("ro") as conn:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
             if "cached_images" not in tables:
                 raise CorruptDatabaseError(
@@ -142,24 +150,6 @@ class SqliteDriver(GlanceDriver):
         ]
         return sorted(cached, key=lambda e: (e.accessed_ts or 0.0, rowids.get(e.id, 0)))
 
-    @contextmanager
-    def _connect_rw(self) -> Iterator[sqlite3.Connection]:
-        """A connection for short write transactions; never creates the database."""
-        if not self.db_path.is_file():
-            raise CorruptDatabaseError(
-                f"{self.db_path} is missing: this sqlite cache has lost its database."
-            )
-        uri = "file:" + urllib.parse.quote(str(self.db_path)) + "?mode=rw"
-        try:
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            conn.execute("PRAGMA synchronous = NORMAL")  # as Glance's own connections
-        except sqlite3.Error as exc:
-            raise _translate(exc, self.db_path) from exc
-        try:
-            yield conn
-        finally:
-            conn.close()
-
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
         """File first, then its row, like Glance; short transactions.
 
@@ -172,7 +162,7 @@ class SqliteDriver(GlanceDriver):
         if not any(e.state is State.CACHED for e in pending):
             yield from super().delete_entries(pending)
             return
-        with self._connect_rw() as conn:
+        with self._connect("rw") as conn:
             in_tx = False
             started = 0.0
             in_batch = 0
