@@ -281,3 +281,25 @@ def test_the_event_loop_runs_while_a_large_cache_is_read(
     timer.stop()
     assert any(ticks), "the GUI's event loop never ran while the scan was running"
     assert window.models[State.CACHED].rowCount() == 20_000
+
+
+def test_open_dialog_opens_the_chosen_directory(make_window: Make, demo: Path, qtbot: Any) -> None:
+    window = make_window()
+    window.open_action.trigger()
+    dialog = window._dialog
+    assert dialog.isVisible()
+    with qtbot.waitSignal(window.refreshed, timeout=10_000):
+        dialog.fileSelected.emit(str(demo))
+    assert window.header.path_label.text() == str(demo)
+    dialog.close()
+
+
+def test_python_dash_m_inspector_is_the_gui() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "inspector", "--version"], capture_output=True, text=True
+    )
+    assert r.returncode == 0
+    assert r.stdout.startswith("cache-inspector ")

@@ -130,3 +130,20 @@ def test_export_writes_the_filtered_table(
     assert doc["driver"] == "sqlite"
     assert [e["id"] for e in doc["entries"]] == shown
     assert window.result_box.text().startswith(f"Exported {len(shown)} of {len(shown)}")
+
+
+def test_export_through_the_file_dialog(
+    make_window: Make, demo: Path, qtbot: Any, tmp_path: Path
+) -> None:
+    window = make_window(demo)
+    window.tabs.setCurrentIndex(1)  # Queued
+    window.export_action.trigger()
+    dialog = window.dialog
+    assert dialog is not None and dialog.isVisible()
+    out = tmp_path / "queue.csv"
+    with qtbot.waitSignal(window.job_done, timeout=10_000):
+        dialog.fileSelected.emit(str(out))
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 6 and {r["state"] for r in rows} == {"queued"}
+    assert [int(r["position"]) for r in rows] == list(range(6))
