@@ -178,6 +178,7 @@ def scan_files(
     except NotADirectoryError:
         return []
     prefix = os.fspath(directory) + os.sep
+    since, every = 0, PROGRESS_EVERY  # progress is told in batches: this loop is hot
     found: list[FileInfo] = []
     append = found.append
     is_reg, is_lnk = stat.S_ISREG, stat.S_ISLNK
@@ -201,9 +202,14 @@ def scan_files(
                         size = 0
                     append(FileInfo(name, prefix + name, size, st.st_atime, st.st_mtime, True))
                 if ticker is not None:
-                    ticker.tick()
+                    since += 1
+                    if since == every:
+                        ticker.advance(since)
+                        since = 0
     finally:
         os.close(fd)
+    if ticker is not None and since:
+        ticker.advance(since)
     return found
 
 
@@ -234,8 +240,12 @@ class ProgressTicker:
         self.count = 0
 
     def tick(self) -> None:
-        self.count += 1
-        if self._callback is not None and self.count % PROGRESS_EVERY == 0:
+        self.advance(1)
+
+    def advance(self, n: int) -> None:
+        before = self.count
+        self.count += n
+        if self._callback is not None and before // PROGRESS_EVERY != self.count // PROGRESS_EVERY:
             self.report()
 
     def report(self) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 from inspector.core.driver import CacheOptions, Outcome, OutcomeStatus, ProgressTicker
 from inspector.core.errors import CacheBusyError, CacheUnreadableError, CorruptDatabaseError
-from inspector.core.glance import SQLITE_INIT_LOCK, GlanceDriver, link_note
-from inspector.core.model import Entry, Note, State
+from inspector.core.glance import SQLITE_INIT_LOCK, GlanceDriver
+from inspector.core.model import Entry, Note, State, make_entry
 
 #: How long to wait for Glance to release a lock before giving up (Glance itself waits 2 s).
 BUSY_TIMEOUT_S = 5.0
@@ -103,27 +103,31 @@ class SqliteDriver(GlanceDriver):
             row = pop(f.name, None)
             if row is None:
                 append(
-                    Entry(f.name, cached, f.size, None, None, f.mtime, note=Note.FILE_WITHOUT_ROW)
+                    make_entry(
+                        f.name, cached, f.size, None, None, f.mtime, note=Note.FILE_WITHOUT_ROW
+                    )
                 )
                 continue
             # Releases before 2023 inserted last_accessed = 0 (the epoch): kept as
             # it is, since Glance's pruner takes those first.
+            # The columns' affinities (REAL, INTEGER) give floats and ints already;
+            # only NULL needs a default.
             append(
-                Entry(
+                make_entry(
                     f.name,
                     cached,
                     f.size,
-                    int(row[4] or 0),
-                    float(row[1] or 0.0),
-                    float(row[2] or 0.0),
+                    row[4] or 0,
+                    row[1] or 0.0,
+                    row[2] or 0.0,
                     row[5],
-                    note=link_note(f),
+                    note=Note.SYMLINK if f[5] else None,
                 )
             )
         for image_id, row in rows.items():
             ticker.tick()
             append(
-                Entry(
+                make_entry(
                     image_id,
                     cached,
                     int(row[3] or 0),

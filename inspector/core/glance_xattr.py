@@ -12,7 +12,7 @@ from pathlib import Path
 from inspector.core import xattrs
 from inspector.core.driver import CacheOptions, FileInfo, ProgressTicker
 from inspector.core.glance import GlanceDriver, has_glance_layout, link_note
-from inspector.core.model import Entry, State
+from inspector.core.model import Entry, State, make_entry
 
 NO_XATTR_WARNING = (
     "The filesystem holding this cache does not support extended attributes: "
@@ -61,7 +61,7 @@ class XattrDriver(GlanceDriver):
                     self.warnings.append(NO_XATTR_WARNING)
                 except OSError:  # vanished, or unreadable: the value is unknown
                     pass
-            append(Entry(f.name, cached, f.size, hits, f.atime, f.mtime, note=link_note(f)))
+            append(make_entry(f.name, cached, f.size, hits, f.atime, f.mtime, note=link_note(f)))
         return entries
 
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
