@@ -430,8 +430,8 @@ def cmd_requeue(args: argparse.Namespace, out: TextIO) -> int:
     if not entries:
         out.write("Nothing to requeue.\n")
         return 1 if missing else 0
-    if any(e.state is State.CACHED for e in entries):
-        _confirm(args, f"Evict and requeue {_describe(entries)}?")
+    # Requeueing removes each entry's file first (a cached one is evicted): ask.
+    _confirm(args, f"Remove and requeue {_describe(entries)}?")
     with _Interrupt() as stop:
         return _report(args, actions.requeue(cache, entries, stop.progress), out)
 
