@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from inspector.core.driver import CacheDriver, Outcome, OutcomeStatus, gc_paused
-from inspector.core.errors import CacheError
+from inspector.core.errors import CacheError, reason_of
 from inspector.core.fsops import check_image_id
 from inspector.core.model import Entry, Note, State
 
@@ -190,7 +190,7 @@ def queue(
             driver.queue_image(image_id)
             queued.append(image_id)
         except (CacheError, OSError) as exc:
-            failures.append(Failure(image_id, State.QUEUED, _reason(exc)))
+            failures.append(Failure(image_id, State.QUEUED, reason_of(exc)))
         if progress is not None and progress(n, len(image_ids)) is False and n < len(image_ids):
             cancelled = True
             break
@@ -228,7 +228,9 @@ def requeue(
                     driver.queue_image(e.id)
                     queued.append(e.id)
                 except (CacheError, OSError) as exc:
-                    failures.append(Failure(e.id, e.state, "removed, not queued: " + _reason(exc)))
+                    failures.append(
+                        Failure(e.id, e.state, "removed, not queued: " + reason_of(exc))
+                    )
             if progress is not None and progress(n, total) is False and n < total:
                 cancelled = True
                 break
@@ -267,9 +269,3 @@ def entries_for_ids(
         else:
             missing.append(i)
     return found, missing
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return str(exc.strerror)
-    return str(exc)

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def reason_of(exc: BaseException) -> str:
+    """What went wrong, for a person: an OSError's text without its errno noise."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return str(exc)
+
+
 class CacheError(Exception):
     """Base class: something about a cache that the user should be told."""
 

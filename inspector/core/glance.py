@@ -25,7 +25,12 @@ from inspector.core.driver import (
     gc_paused,
     scan_files,
 )
-from inspector.core.errors import CacheError, CacheUnreadableError, QueueRefusedError
+from inspector.core.errors import (
+    CacheError,
+    CacheUnreadableError,
+    QueueRefusedError,
+    reason_of,
+)
 from inspector.core.fsops import check_image_id, exists_at, open_dir, touch_new_at, unlink_at
 from inspector.core.model import Entry, Note, Snapshot, State
 
@@ -147,7 +152,7 @@ class GlanceDriver(CacheDriver):
         except FileNotFoundError:
             return Outcome(entry, OutcomeStatus.GONE)
         except (OSError, CacheError) as exc:
-            return Outcome(entry, OutcomeStatus.FAILED, reason=_reason(exc))
+            return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
         return Outcome(entry, OutcomeStatus.DELETED, freed)
 
     def queue_image(self, image_id: str) -> None:
@@ -175,12 +180,6 @@ class GlanceDriver(CacheDriver):
             raise CacheUnreadableError(
                 f"{self.path / 'queue'} is missing: Glance creates it when it starts."
             ) from None
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return str(exc.strerror)
-    return str(exc)
 
 
 def link_note(info: FileInfo) -> Note | None:

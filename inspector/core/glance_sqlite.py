@@ -12,7 +12,7 @@ from typing import Any
 
 from inspector.core.driver import CacheOptions, Outcome, OutcomeStatus, ProgressTicker
 from inspector.core.errors import CacheBusyError, CacheUnreadableError, CorruptDatabaseError
-from inspector.core.glance import SQLITE_INIT_LOCK, GlanceDriver
+from inspector.core.glance import SQLITE_INIT_LOCK, GlanceDriver, link_note
 from inspector.core.model import Entry, Note, State, make_entry
 
 #: How long to wait for Glance to release a lock before giving up (Glance itself waits 2 s).
@@ -121,7 +121,7 @@ class SqliteDriver(GlanceDriver):
                     row[1] or 0.0,
                     row[2] or 0.0,
                     row[5],
-                    note=Note.SYMLINK if f[5] else None,
+                    note=link_note(f),
                 )
             )
         for image_id, row in rows.items():

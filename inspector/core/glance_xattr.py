@@ -39,11 +39,15 @@ class XattrDriver(GlanceDriver):
         try:
             return xattrs.get_text(info.path, key)
         except xattrs.XattrUnsupportedError:
-            self._xattr_ok = False
-            self.warnings.append(NO_XATTR_WARNING)
+            self._no_xattrs()
             return None
         except OSError:  # vanished, or unreadable: the value is unknown
             return None
+
+    def _no_xattrs(self) -> None:
+        """The filesystem has no user xattrs: stop asking, and say so once."""
+        self._xattr_ok = False
+        self.warnings.append(NO_XATTR_WARNING)
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
         self._xattr_ok = True
@@ -57,8 +61,7 @@ class XattrDriver(GlanceDriver):
                 try:
                     hits = read_hits(f.path)
                 except xattrs.XattrUnsupportedError:
-                    self._xattr_ok = False
-                    self.warnings.append(NO_XATTR_WARNING)
+                    self._no_xattrs()
                 except OSError:  # vanished, or unreadable: the value is unknown
                     pass
             append(make_entry(f.name, cached, f.size, hits, f.atime, f.mtime, note=link_note(f)))

@@ -64,11 +64,6 @@ class Entry:
     def last_modified(self) -> datetime | None:
         return None if self.modified_ts is None else utc_from_timestamp(self.modified_ts)
 
-    @property
-    def key(self) -> tuple[State, str]:
-        """Identity of the entry inside one cache (an id can be in two states)."""
-        return (self.state, self.id)
-
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:

@@ -122,7 +122,8 @@ def compute(
 
     largest = tuple(sorted(cached, key=lambda e: (-e.size, e.id))[:top])
     known = [e for e in cached if e.hits is not None]
-    hottest = tuple(e for e in sorted(known, key=lambda e: (-(e.hits or 0), e.id))[:top] if e.hits)
+    by_hits = sorted(known, key=lambda e: (-(e.hits or 0), e.id))
+    hottest = tuple(e for e in by_hits[:top] if e.hits)
 
     # Hit buckets are integer ranges: make the upper bounds exclusive.
     hit_spec = [(label, float(lo), None if hi is None else hi + 1.0) for label, lo, hi in HIT_BINS]
@@ -148,7 +149,7 @@ def compute(
 
     total_hits = sum(e.hits or 0 for e in known)
     decile = max(1, len(known) // 10) if known else 0
-    top_hits = sum(e.hits or 0 for e in sorted(known, key=lambda e: -(e.hits or 0))[:decile])
+    top_hits = sum(e.hits or 0 for e in by_hits[:decile])
     share = top_hits / total_hits if total_hits else 0.0
 
     return Statistics(

@@ -66,19 +66,13 @@ def get(path: str | os.PathLike[str], name: str) -> bytes | None:
 
 def get_int(path: str | os.PathLike[str], name: str) -> int | None:
     """The attribute read as Glance writes integers (ASCII digits), or None."""
-    raw = get(path, name)
-    if raw is None:
-        return None
-    try:
-        return int(raw.decode("ascii").strip())
-    except (UnicodeDecodeError, ValueError):
-        return None
+    return int_reader(name)(os.fspath(path))
 
 
 def int_reader(name: str) -> Callable[[str], int | None]:
     """A fast reader of ``user.<name>`` as an integer, for one path after another.
 
-    Same answers as :func:`get_int`, without its layers of calls.
+    :func:`get_int` for one path; the scan loops keep the reader.
     """
     key = _key(name)
     getx = _getxattr

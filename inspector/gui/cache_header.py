@@ -53,12 +53,14 @@ class CacheHeader(QWidget):
 
         self.max_edit = QLineEdit()
         self.max_edit.setAccessibleName(self.tr("Maximum cache size"))
-        self.max_edit.setToolTip(self.tr("Glance's image_cache_max_size, e.g. 10GiB"))
+        self.max_edit.setProperty("hint", self.tr("Glance's image_cache_max_size, e.g. 10GiB"))
+        self.max_edit.setToolTip(str(self.max_edit.property("hint")))
         self.max_edit.setMaximumWidth(110)
         self.max_edit.editingFinished.connect(self._max_edited)
         self.stall_edit = QLineEdit()
         self.stall_edit.setAccessibleName(self.tr("Stall time"))
-        self.stall_edit.setToolTip(self.tr("Glance's image_cache_stall_time, e.g. 24h"))
+        self.stall_edit.setProperty("hint", self.tr("Glance's image_cache_stall_time, e.g. 24h"))
+        self.stall_edit.setToolTip(str(self.stall_edit.property("hint")))
         self.stall_edit.setMaximumWidth(110)
         self.stall_edit.editingFinished.connect(self._stall_edited)
 
@@ -168,8 +170,4 @@ class CacheHeader(QWidget):
 
     def _valid(self, edit: QLineEdit) -> None:
         edit.setStyleSheet("")
-        edit.setToolTip(
-            self.tr("Glance's image_cache_max_size, e.g. 10GiB")
-            if edit is self.max_edit
-            else self.tr("Glance's image_cache_stall_time, e.g. 24h")
-        )
+        edit.setToolTip(str(edit.property("hint")))

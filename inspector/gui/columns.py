@@ -40,10 +40,6 @@ class Column:
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
-def _exact(value: datetime | None) -> str:
-    return formatting.exact_time(value)
-
-
 def _stall_at(e: Entry, ctx: Context) -> float:
     return (e.modified_ts or 0.0) + ctx.stall_time
 
@@ -88,7 +84,11 @@ def _time_col(key: str, title: str, attr: str) -> Column:
         title,
         lambda e, c: formatting.ago(get(e), c.now),
         sort_key,
-        lambda e, c: _tr("never accessed since cached") if get(e) == _NEVER else _exact(get(e)),
+        lambda e, c: (
+            _tr("never accessed since cached")
+            if get(e) == _NEVER
+            else formatting.exact_time(get(e))
+        ),
     )
 
 

@@ -576,7 +576,7 @@ class MainWindow(QMainWindow):
         self._last = result
         log.info("read %s: %d entries", result.request.path, len(result.snapshot.entries))
         self.read_only = self.force_read_only or not result.writable
-        self.header.set_cache(str(result.request.path), result.title, self.read_only)
+        self.header.set_cache(str(result.request.path), result.cache.title, self.read_only)
         self.header.set_summary(result.summary)
         self._set_context()
         for state in STATES:

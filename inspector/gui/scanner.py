@@ -45,7 +45,6 @@ class ScanResult:
 
     request: ScanRequest
     cache: CacheDriver  # the driver that read it: plans need its eviction order
-    title: str
     snapshot: Snapshot
     by_state: dict[State, list[Entry]]
     #: Each state's ids to their place in ``by_state`` (built here, off the GUI thread).
@@ -81,7 +80,6 @@ class _Worker(QObject):
             result = ScanResult(
                 request,
                 cache,
-                cache.title,
                 snap,
                 by_state,
                 row_of,
