@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from inspector import __version__, formatting
 from inspector.core import STATES, CacheDriver, Entry, State, actions, stats
-from inspector.core.actions import JobProgress, JobResult
+from inspector.core.actions import JobProgress, JobResult, Plan
 from inspector.core.demo import build_demo_cache
 from inspector.export import write_csv, write_json
 from inspector.gui.cache_header import CacheHeader
@@ -47,6 +47,7 @@ from inspector.gui.icons import app_icon, icon
 from inspector.gui.jobs import Job, JobRunner
 from inspector.gui.plan_dialogs import (
     CleanDialog,
+    PlanDialog,
     PruneDialog,
     QueueDialog,
     describe,
@@ -139,7 +140,7 @@ class MainWindow(QMainWindow):
         self.read_only = read_only
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._last: ScanResult | None = None
-        self.dialog: QDialog | None = None  # the open Queue/Prune/Clean dialog
+        self.dialog: QDialog | None = None  # the last dialog opened (Open, Export, Prune, ...)
         self._current_request: ScanRequest | None = None
 
         self.scanner = Scanner(self)
@@ -457,7 +458,7 @@ class MainWindow(QMainWindow):
             dialog.setDirectory(str(self.cache_path.parent))
         dialog.fileSelected.connect(self.open_cache)
         dialog.open()
-        self._dialog = dialog
+        self.dialog = dialog
 
     @Slot()
     def open_demo(self) -> None:
@@ -935,11 +936,7 @@ class MainWindow(QMainWindow):
         dialog = PruneDialog(
             cache, self._last.snapshot.entries, self.cache_settings.max_size(self.cache_path), self
         )
-        dialog.accepted_plan.connect(
-            lambda plan: self._submit(self.tr("Pruning"), lambda p: actions.prune(cache, plan, p))
-        )
-        dialog.open()
-        self.dialog = dialog
+        self._open_plan_dialog(dialog, self.tr("Pruning"), actions.prune, cache)
 
     @Slot()
     def clean(self) -> None:
@@ -950,8 +947,18 @@ class MainWindow(QMainWindow):
         dialog = CleanDialog(
             self._last.snapshot.entries, self.cache_settings.stall_time(self.cache_path), self
         )
+        self._open_plan_dialog(dialog, self.tr("Cleaning"), actions.clean, cache)
+
+    def _open_plan_dialog(
+        self,
+        dialog: PlanDialog,
+        title: str,
+        run: Callable[[CacheDriver, Plan, JobProgress], JobResult],
+        cache: CacheDriver,
+    ) -> None:
+        """Show a Prune or Clean dialog; the plan it accepts runs as a job."""
         dialog.accepted_plan.connect(
-            lambda plan: self._submit(self.tr("Cleaning"), lambda p: actions.clean(cache, plan, p))
+            lambda plan: self._submit(title, lambda p: run(cache, plan, p))
         )
         dialog.open()
         self.dialog = dialog

@@ -286,7 +286,7 @@ def test_the_event_loop_runs_while_a_large_cache_is_read(
 def test_open_dialog_opens_the_chosen_directory(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window()
     window.open_action.trigger()
-    dialog = window._dialog
+    dialog = window.dialog
     assert dialog.isVisible()
     with qtbot.waitSignal(window.refreshed, timeout=10_000):
         dialog.fileSelected.emit(str(demo))
