@@ -62,7 +62,7 @@ def test_list_json_is_the_documented_object(demo: Path) -> None:
         if e["last_modified"] is not None:
             assert e["last_modified"].endswith("Z")
     queued = sorted((e for e in entries if e["state"] == "queued"), key=lambda e: e["position"])
-    assert [e["position"] for e in queued] == list(range(SPEC.queued))
+    assert [e["position"] for e in queued] == list(range(1, SPEC.queued + 1))
     assert all(e["position"] is None for e in entries if e["state"] != "queued")
 
 
@@ -82,7 +82,7 @@ def test_list_table_is_humanized(demo: Path) -> None:
     lines = r.stdout.splitlines()
     assert lines[0].split()[:3] == ["STATE", "ID", "SIZE"]
     assert len(lines) == 1 + SPEC.queued
-    assert "queue position 0" in lines[1]
+    assert "queue position 1" in lines[1]
     r = run("list", str(demo), "--state", "cached", "--sort", "size", "--reverse")
     assert "iB" in r.stdout.splitlines()[1]
 

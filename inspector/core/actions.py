@@ -8,7 +8,7 @@ between entries; they are shared by the CLI and the GUI's worker thread.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from inspector.core.driver import CacheDriver, Outcome, OutcomeStatus, gc_paused
@@ -58,10 +58,15 @@ class JobResult:
     total: int = 0
     seconds: float = 0.0
     outcomes: tuple[Outcome, ...] = field(default=(), repr=False)
+    #: Why the job stopped before its end (the database locked half-way, ...);
+    #: what was done before stays done and is counted above.
+    error: str | None = None
+    #: Ids asked for that were not in the cache (already gone: not a failure).
+    not_found: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.cancelled
+        return not self.failures and not self.cancelled and self.error is None
 
 
 def cached_bytes(entries: Iterable[Entry]) -> int:
@@ -124,9 +129,11 @@ def _collect(
     seen: list[Outcome] = []
     cancelled = False
     count = 0
+    error: str | None = None
+    errors: list[BaseException] = []
     iterator = iter(outcomes)
     try:
-        for outcome in iterator:
+        for outcome in _until_error(iterator, errors):
             seen.append(outcome)
             count += 1
             if outcome.status is OutcomeStatus.FAILED:
@@ -144,7 +151,12 @@ def _collect(
     finally:
         close = getattr(iterator, "close", None)
         if close is not None:
-            close()  # let the driver finish (commit) the batch it is in
+            try:
+                close()  # let the driver finish (commit) the batch it is in
+            except (CacheError, OSError) as exc:
+                errors.append(exc)
+    if errors:
+        error = reason_of(errors[0])
     return JobResult(
         action,
         done=done,
@@ -155,7 +167,21 @@ def _collect(
         total=total,
         seconds=time.monotonic() - started,
         outcomes=tuple(seen),
+        error=error,
     )
+
+
+def _until_error(iterator: Iterator[Outcome], errors: list[BaseException]) -> Iterator[Outcome]:
+    """The outcomes, until the driver raises: the error is kept, the job ends there."""
+    while True:
+        try:
+            outcome = next(iterator)
+        except StopIteration:
+            return
+        except (CacheError, OSError) as exc:
+            errors.append(exc)
+            return
+        yield outcome
 
 
 def delete(
@@ -208,34 +234,56 @@ def queue(
 def requeue(
     driver: CacheDriver, entries: Sequence[Entry], progress: JobProgress | None = None
 ) -> JobResult:
-    """Remove each entry (evict a cached one) and queue its id again."""
+    """Remove each entry (evict a cached one) and queue its id again.
+
+    The id goes into the queue first; only then is the entry removed, and if
+    the removal fails the queue file made for it is taken back.  So an entry
+    ends either requeued or as it was, never removed and not queued.
+    """
     started = time.monotonic()
     total = len(entries)
     queued: list[str] = []
     failures: list[Failure] = []
     freed = gone = 0
     cancelled = False
-    removal = driver.delete_entries(entries)
-    try:
-        for n, outcome in enumerate(removal, 1):
-            e = outcome.entry
+    error: str | None = None
+    for n, e in enumerate(entries, 1):
+        try:
+            made = driver.reserve_queue(e.id)
+        except (CacheError, OSError) as exc:
+            failures.append(
+                Failure(
+                    e.id, e.state, "left as it was: the queue cannot take it: " + reason_of(exc)
+                )
+            )
+        else:
+            removal = driver.delete_entries([e])
+            try:
+                outcome = next(removal)
+                removal.close()
+            except (CacheError, OSError) as exc:
+                outcome = Outcome(e, OutcomeStatus.FAILED, reason=reason_of(exc))
+                error = reason_of(exc)
             if outcome.status is OutcomeStatus.FAILED:
-                failures.append(Failure(e.id, e.state, outcome.reason or "failed"))
+                if made:
+                    try:
+                        driver.release_queue(e.id)
+                    except (CacheError, OSError) as exc:
+                        outcome = outcome._replace(
+                            reason=f"{outcome.reason}; its queue file stays: {reason_of(exc)}"
+                        )
+                failures.append(
+                    Failure(e.id, e.state, "left as it was: " + (outcome.reason or "failed"))
+                )
             else:
                 freed += outcome.freed
                 gone += outcome.status is OutcomeStatus.GONE
-                try:
-                    driver.queue_image(e.id)
-                    queued.append(e.id)
-                except (CacheError, OSError) as exc:
-                    failures.append(
-                        Failure(e.id, e.state, "removed, not queued: " + reason_of(exc))
-                    )
-            if progress is not None and progress(n, total) is False and n < total:
-                cancelled = True
-                break
-    finally:
-        removal.close()
+                queued.append(e.id)
+        if error is not None:
+            break
+        if progress is not None and progress(n, total) is False and n < total:
+            cancelled = True
+            break
     return JobResult(
         "requeue",
         done=len(queued),
@@ -246,17 +294,22 @@ def requeue(
         cancelled=cancelled,
         total=total,
         seconds=time.monotonic() - started,
+        error=error,
     )
 
 
 def entries_for_ids(
-    entries: Sequence[Entry], ids: Iterable[str], state: State | None = None
+    entries: Sequence[Entry],
+    ids: Iterable[str],
+    state: State | None = None,
+    check: Callable[[str], str] = check_image_id,
 ) -> tuple[list[Entry], list[str]]:
     """The entries with these ids (in ``state`` if given), and the ids not found.
 
-    Every id is checked first: one with ``/`` or ``..`` is refused outright.
+    Every id is checked first (``check``: the cache's own id rule; one with
+    ``/`` or ``..`` is refused outright).
     """
-    wanted = [check_image_id(i) for i in ids]
+    wanted = [check(i) for i in ids]
     by_id: dict[str, list[Entry]] = {}
     for e in entries:
         if state is None or e.state is state:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import errno
 import gc
 import os
 import stat
@@ -60,11 +61,6 @@ class CacheDriver(ABC):
     def detect(cls, path: Path, options: CacheOptions) -> bool:
         """Whether what is on disk at ``path`` looks like this kind of cache."""
 
-    @classmethod
-    def plausible(cls, path: Path, options: CacheOptions) -> bool:
-        """Whether this driver may be forced on ``path`` (looser than :meth:`detect`)."""
-        return cls.detect(path, options)
-
     @abstractmethod
     def scan(self, progress: Progress | None = None) -> Snapshot:
         """Read every entry with its metadata."""
@@ -96,6 +92,18 @@ class CacheDriver(ABC):
 
         Raises :class:`InvalidImageIdError` or :class:`QueueRefusedError`.
         """
+
+    @abstractmethod
+    def reserve_queue(self, image_id: str) -> bool:
+        """Queue ``image_id`` ahead of removing its entry (requeue); see GlanceDriver."""
+
+    @abstractmethod
+    def release_queue(self, image_id: str) -> None:
+        """Undo :meth:`reserve_queue` when the entry could not be removed."""
+
+    def check_id(self, image_id: str) -> str:
+        """``image_id`` if it can name an entry here, else :class:`InvalidImageIdError`."""
+        return image_id
 
 
 class OutcomeStatus(enum.StrEnum):
@@ -140,9 +148,15 @@ class FileInfo(NamedTuple):
     is_link: bool = False
 
 
-def _open_dir(directory: Path) -> int:
-    """A descriptor for listing ``directory`` without moving its atime where allowed."""
+def _open_dir(directory: Path, nofollow: bool = False) -> int:
+    """A descriptor for listing ``directory`` without moving its atime where allowed.
+
+    With ``nofollow`` a symlink in the place of the directory is refused
+    (``OSError`` ELOOP or ENOTDIR) instead of followed.
+    """
     flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+    if nofollow:
+        flags |= os.O_NOFOLLOW
     noatime = getattr(os, "O_NOATIME", 0)
     if noatime:
         try:
@@ -158,6 +172,7 @@ def scan_files(
     *,
     missing_ok: bool = True,
     ticker: ProgressTicker | None = None,
+    nofollow: bool = False,
 ) -> list[FileInfo]:
     """The regular files and symlinks directly in ``directory``, one ``scandir`` pass.
 
@@ -165,10 +180,12 @@ def scan_files(
     between listing and ``stat`` is skipped.  Nothing is opened and the
     directory is read with ``O_NOATIME`` where the kernel allows, so no atime
     moves.  A symlink is reported as itself (``is_link``) with its target's size
-    when that can be had: nothing here follows it further.
+    when that can be had: nothing here follows it further.  With ``nofollow``
+    a ``directory`` that is itself a symlink (or not a directory) raises
+    :class:`NotADirectoryError`: the caller decides what to tell the user.
     """
     try:
-        fd = _open_dir(directory)
+        fd = _open_dir(directory, nofollow)
     except FileNotFoundError:
         if missing_ok:
             return []
@@ -176,7 +193,13 @@ def scan_files(
     except PermissionError:
         raise CacheUnreadableError(f"{directory} cannot be read: permission denied.") from None
     except NotADirectoryError:
+        if nofollow:
+            raise
         return []
+    except OSError as exc:
+        if nofollow and exc.errno == errno.ELOOP:
+            raise NotADirectoryError(errno.ENOTDIR, "a symbolic link", str(directory)) from None
+        raise
     prefix = os.fspath(directory) + os.sep
     since, every = 0, PROGRESS_EVERY  # progress is told in batches: this loop is hot
     found: list[FileInfo] = []

@@ -26,6 +26,10 @@ class CacheUnreadableError(CacheError):
     """The cache exists but cannot be read (permissions, I/O)."""
 
 
+class CacheReadOnlyError(CacheError):
+    """Part of the cache that a change needs cannot be written (a read-only database)."""
+
+
 class CorruptDatabaseError(CacheError):
     """The metadata database is damaged or is not the expected database."""
 

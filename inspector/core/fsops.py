@@ -8,6 +8,7 @@ outside the cache is ever touched.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -51,13 +52,22 @@ def check_image_id(image_id: str) -> str:
 
 @contextmanager
 def open_dir(root: Path, sub: str | None = None) -> Iterator[int]:
-    """A descriptor of ``root`` or of ``root/sub``; ``sub`` may not be a symlink."""
+    """A descriptor of ``root`` or of ``root/sub``.
+
+    ``sub`` may not be a symlink: one raises :class:`NotADirectoryError`, as
+    does anything else that is not a directory.
+    """
     root_fd = os.open(root, _DIR_FLAGS)
     try:
         if sub is None:
             yield root_fd
             return
-        fd = os.open(sub, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=root_fd)
+        try:
+            fd = os.open(sub, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=root_fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise NotADirectoryError(errno.ENOTDIR, "a symbolic link", sub) from None
+            raise
         try:
             yield fd
         finally:

@@ -6,14 +6,21 @@
 <dir>/invalid/<image_id>     failed downloads
 <dir>/queue/<image_id>       empty files queued for the prefetcher (order = mtime)
 ```
+
+Besides images, Glance keeps files of its own in the directory (the sqlite
+database and its journals, oslo.concurrency's lock files, the xattr driver's
+probe): no driver ever shows or touches them, whatever kind it reads.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from abc import abstractmethod
 from collections.abc import Generator, Iterable
 from pathlib import Path
 
+from inspector.core import xattrs
 from inspector.core.driver import (
     CacheDriver,
     CacheOptions,
@@ -22,12 +29,15 @@ from inspector.core.driver import (
     OutcomeStatus,
     Progress,
     ProgressTicker,
+    _open_dir,
     gc_paused,
     scan_files,
 )
 from inspector.core.errors import (
     CacheError,
     CacheUnreadableError,
+    InvalidImageIdError,
+    NotACacheError,
     QueueRefusedError,
     reason_of,
 )
@@ -46,10 +56,171 @@ SQLITE_INIT_LOCK = "image_cache_db_init"
 #: Written (and removed again) by Glance's xattr driver to probe for xattr support.
 XATTR_PROBE = "checkme"
 
+#: Everything Glance itself may keep in the cache directory besides images, with
+#: any of its drivers: the state directories, the xattr probe, and the lock
+#: files of oslo.concurrency (the sqlite and centralized_db drivers make the
+#: cache directory their lock_path; the cache API, the prefetcher, the sqlite ->
+#: centralized_db migration and the task tracker take external locks there).
+GLANCE_OWN_NAMES: frozenset[str] = frozenset(
+    {
+        *SUBDIRS.values(),
+        XATTR_PROBE,
+        SQLITE_INIT_LOCK,
+        "glance-cache",
+        "glance-cache-clean",
+        "glance-cache-prune",
+        "sqlite_centralized_migrate",
+        "tasks",
+    }
+)
+#: Glance's drivers never take a file ending in ``.db`` for an image; SQLite's
+#: journals sit beside a database.
+DB_SUFFIXES = (".db", ".db-journal", ".db-wal", ".db-shm")
+
+
+def is_glance_own(name: str, options: CacheOptions) -> bool:
+    """Whether ``name`` in the cache directory is one of Glance's own files."""
+    db = options.sqlite_db
+    return (
+        name in GLANCE_OWN_NAMES
+        or name.endswith(DB_SUFFIXES)
+        or name in (db, f"{db}-journal", f"{db}-wal", f"{db}-shm")
+    )
+
+
+def check_glance_id(image_id: str, options: CacheOptions) -> str:
+    """An id that can name an image file in a Glance cache, or :class:`InvalidImageIdError`."""
+    check_image_id(image_id)
+    if is_glance_own(image_id, options):
+        raise InvalidImageIdError(
+            f"{image_id!r} is not an image id: it is the name of one of Glance's own "
+            "files or directories in the cache directory."
+        )
+    return image_id
+
 
 def has_glance_layout(path: Path) -> bool:
     """Whether ``path`` has any of Glance's ``incomplete``/``invalid``/``queue`` dirs."""
     return any((path / sub).is_dir() for sub in SUBDIRS.values())
+
+
+CENTRALIZED_HINT = (
+    "Its metadata then lives in Glance's central database, shared by every "
+    "glance-api node: changing the files alone would leave that database's rows behind, "
+    "so it is not opened as an xattr or sqlite cache. Cache Inspector does not read "
+    "centralized_db nodes yet; until it does, use Glance's own cache API for this node."
+)
+
+
+def detect_kind(path: Path, options: CacheOptions) -> str:
+    """Which of Glance's drivers wrote the cache at ``path``: ``sqlite`` or ``xattr``.
+
+    Decided from what is on disk, never guessed: a ``cache.db`` (the name of
+    ``image_cache_sqlite_db``) means sqlite; Glance's directories and images
+    carrying ``user.hits`` mean xattr.  A directory that is plainly something
+    else is refused with :class:`NotACacheError` saying what it probably is:
+    a ``cache.db`` that is not a file, another ``*.db`` (a renamed database),
+    and above all a node of the centralized_db driver (Glance's default), whose
+    directory looks like an xattr cache whose images carry no ``user.hits``
+    (or, after Glance migrated it, like a sqlite cache whose ``cache.db`` has no
+    rows).  Nothing is written; no atime moves.
+    """
+    db = path / options.sqlite_db
+    try:
+        st = db.lstat()
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise CacheUnreadableError(f"{db} cannot be read: {reason_of(exc)}.") from None
+    if st is not None:
+        if not stat.S_ISREG(st.st_mode):
+            what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            raise NotACacheError(
+                f"{db} is {what}, not Glance's SQLite database: this directory is not a "
+                "cache Cache Inspector can open safely."
+            )
+        _refuse_migrated(path, options)
+        return "sqlite"
+    other_dbs = sorted(n for n in _names(path) if n.endswith(".db"))
+    if other_dbs:
+        raise NotACacheError(
+            f"{path} has no {options.sqlite_db} but holds {', '.join(other_dbs)}: if that is "
+            "Glance's sqlite database under another name (image_cache_sqlite_db), open it "
+            f"with --sqlite-db {other_dbs[0]}."
+        )
+    if not has_glance_layout(path):
+        raise NotACacheError(
+            f"{path} does not look like a cache: it has no {options.sqlite_db} and none of "
+            "Glance's incomplete/, invalid/ or queue/ directories."
+        )
+    if not xattrs.supported(path):
+        return "xattr"  # hits unknown: the scan says so
+    seen = 0
+    for _name, full in _image_files(path, options):
+        seen += 1
+        try:
+            if xattrs.get(full, "hits") is not None:
+                return "xattr"
+        except OSError:
+            continue
+    if seen:
+        raise NotACacheError(
+            f"{path} looks like a node of Glance's centralized_db cache: it has no "
+            f"{options.sqlite_db}, and none of its {seen:,} cached files carries user.hits, "
+            "which Glance's xattr driver sets on every image it caches. " + CENTRALIZED_HINT
+        )
+    return "xattr"
+
+
+def _refuse_migrated(path: Path, options: CacheOptions) -> None:
+    """Refuse a ``cache.db`` emptied by Glance's migration to centralized_db."""
+    import sqlite3
+
+    from inspector.core.sqlite_uri import readonly_uri
+
+    try:
+        conn = sqlite3.connect(readonly_uri(path / options.sqlite_db), uri=True, timeout=5.0)
+        try:
+            has_rows = conn.execute("SELECT EXISTS (SELECT 1 FROM cached_images)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return  # a damaged database is the sqlite driver's to report
+    if has_rows:
+        return
+    count = sum(1 for _ in _image_files(path, options))
+    if count:
+        raise NotACacheError(
+            f"{path} looks like a node of Glance's centralized_db cache: its "
+            f"{options.sqlite_db} has no rows but {count:,} images are cached, as Glance leaves "
+            "a node after migrating its sqlite rows into the central database on start-up. "
+            + CENTRALIZED_HINT
+        )
+
+
+def _names(path: Path) -> list[str]:
+    fd = _open_dir(path)
+    try:
+        return os.listdir(fd)
+    finally:
+        os.close(fd)
+
+
+def _image_files(path: Path, options: CacheOptions) -> Iterable[tuple[str, str]]:
+    """(name, path) of the regular files in ``path`` that are not Glance's own."""
+    fd = _open_dir(path)
+    try:
+        with os.scandir(fd) as it:
+            for entry in it:
+                if is_glance_own(entry.name, options):
+                    continue
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        yield entry.name, os.path.join(path, entry.name)
+                except OSError:
+                    continue
+    finally:
+        os.close(fd)
 
 
 class GlanceDriver(CacheDriver):
@@ -60,8 +231,8 @@ class GlanceDriver(CacheDriver):
         self.warnings: list[str] = []
 
     @classmethod
-    def plausible(cls, path: Path, options: CacheOptions) -> bool:
-        return has_glance_layout(path) or (path / options.sqlite_db).is_file()
+    def detect(cls, path: Path, options: CacheOptions) -> bool:
+        return detect_kind(path, options) == cls.name
 
     def state_dir(self, state: State) -> Path:
         sub = SUBDIRS.get(state)
@@ -69,7 +240,12 @@ class GlanceDriver(CacheDriver):
 
     def service_files(self) -> frozenset[str]:
         """Names in the cache directory that are the service's, not images."""
-        return frozenset({*SUBDIRS.values(), XATTR_PROBE})
+        db = self.options.sqlite_db
+        return GLANCE_OWN_NAMES | {db, f"{db}-journal", f"{db}-wal", f"{db}-shm"}
+
+    def check_id(self, image_id: str) -> str:
+        """``image_id`` if it can name an image here, else :class:`InvalidImageIdError`."""
+        return check_glance_id(image_id, self.options)
 
     def scan(self, progress: Progress | None = None) -> Snapshot:
         self.warnings = []
@@ -86,15 +262,22 @@ class GlanceDriver(CacheDriver):
         )
 
     def _files(self, state: State, ticker: ProgressTicker) -> list[FileInfo]:
-        skip = self.service_files() if state is State.CACHED else frozenset()
-        return scan_files(self.state_dir(state), skip, ticker=ticker)
+        if state is State.CACHED:
+            files = scan_files(self.path, self.service_files(), ticker=ticker)
+            return [f for f in files if not f.name.endswith(DB_SUFFIXES)]
+        directory = self.state_dir(state)
+        try:
+            return scan_files(directory, ticker=ticker, nofollow=True)
+        except NotADirectoryError:
+            self.warnings.append(_not_a_state_dir(directory))
+            return []
 
     @abstractmethod
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
         """The cached entries with their metadata."""
 
     def _scan_queue(self, ticker: ProgressTicker) -> list[Entry]:
-        # Glance's prefetcher takes the queue in (mtime, id) order.
+        # Glance's prefetcher takes the queue in (mtime, id) order; positions count from 1.
         files = sorted(self._files(State.QUEUED, ticker), key=lambda f: (f.mtime, f.name))
         return [
             Entry(
@@ -102,7 +285,7 @@ class GlanceDriver(CacheDriver):
                 state=State.QUEUED,
                 size=f.size,
                 modified_ts=f.mtime,
-                position=i,
+                position=i + 1,
                 note=link_note(f),
             )
             for i, f in enumerate(files)
@@ -146,18 +329,22 @@ class GlanceDriver(CacheDriver):
 
     def _unlink_entry(self, entry: Entry) -> Outcome:
         try:
-            check_image_id(entry.id)
+            self.check_id(entry.id)
             with open_dir(self.path, SUBDIRS.get(entry.state)) as fd:
                 freed = unlink_at(fd, entry.id)
         except FileNotFoundError:
             return Outcome(entry, OutcomeStatus.GONE)
+        except NotADirectoryError:
+            return Outcome(
+                entry, OutcomeStatus.FAILED, reason=_not_a_state_dir(self.state_dir(entry.state))
+            )
         except (OSError, CacheError) as exc:
             return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
         return Outcome(entry, OutcomeStatus.DELETED, freed)
 
     def queue_image(self, image_id: str) -> None:
         """Glance's queue_image: refused when cached, being cached or queued."""
-        check_image_id(image_id)
+        self.check_id(image_id)
         with open_dir(self.path) as root:
             if exists_at(root, image_id):
                 raise QueueRefusedError(f"{image_id} is already cached.")
@@ -171,6 +358,39 @@ class GlanceDriver(CacheDriver):
                         raise QueueRefusedError(f"{image_id} {reason}.")
             except FileNotFoundError:
                 continue
+            except NotADirectoryError:
+                raise CacheUnreadableError(_not_a_state_dir(self.state_dir(state))) from None
+        self._touch_queued(image_id)
+
+    def reserve_queue(self, image_id: str) -> bool:
+        """Put ``image_id`` in the queue ahead of removing its entry (requeue).
+
+        Glance's rules would refuse an id that is still cached or being
+        written, which is exactly what a requeue is about to remove, so only
+        the queue itself is checked: it must be a real, writable directory.
+        Returns whether a queue file was created (``False``: it was queued
+        already), so that :meth:`release_queue` can undo it if the removal
+        fails.  Raises when the queue cannot take the id: then nothing is
+        removed.
+        """
+        self.check_id(image_id)
+        try:
+            self._touch_queued(image_id)
+        except QueueRefusedError:
+            return False
+        return True
+
+    def release_queue(self, image_id: str) -> None:
+        """Take back a queue file made by :meth:`reserve_queue`."""
+        self.check_id(image_id)
+        try:
+            with open_dir(self.path, SUBDIRS[State.QUEUED]) as fd:
+                unlink_at(fd, image_id)
+        except FileNotFoundError:
+            pass
+
+    def _touch_queued(self, image_id: str) -> None:
+        queue = self.state_dir(State.QUEUED)
         try:
             with open_dir(self.path, SUBDIRS[State.QUEUED]) as fd:
                 touch_new_at(fd, image_id)
@@ -178,8 +398,25 @@ class GlanceDriver(CacheDriver):
             raise QueueRefusedError(f"{image_id} is already queued.") from None
         except FileNotFoundError:
             raise CacheUnreadableError(
-                f"{self.path / 'queue'} is missing: Glance creates it when it starts."
+                f"{queue} is missing: Glance creates it when it starts."
             ) from None
+        except NotADirectoryError:
+            raise CacheUnreadableError(_not_a_state_dir(queue)) from None
+        except PermissionError:
+            raise CacheUnreadableError(f"{queue} cannot be written: permission denied.") from None
+
+
+def _not_a_state_dir(directory: Path) -> str:
+    if directory.is_symlink():
+        try:
+            target = os.readlink(directory)
+        except OSError:
+            target = "?"
+        return (
+            f"{directory} is a symbolic link (to {target}), not Glance's own directory: "
+            "its files are not shown, and nothing in it is changed."
+        )
+    return f"{directory} is not a directory: nothing in it is shown or changed."
 
 
 def link_note(info: FileInfo) -> Note | None:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import urllib.parse
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from inspector.core.driver import CacheOptions, Outcome, OutcomeStatus, ProgressTicker
-from inspector.core.errors import CacheBusyError, CacheUnreadableError, CorruptDatabaseError
-from inspector.core.glance import SQLITE_INIT_LOCK, GlanceDriver, link_note
+from inspector.core.driver import Outcome, OutcomeStatus, ProgressTicker
+from inspector.core.errors import (
+    CacheBusyError,
+    CacheReadOnlyError,
+    CacheUnreadableError,
+    CorruptDatabaseError,
+    InvalidImageIdError,
+)
+from inspector.core.glance import GlanceDriver, link_note
 from inspector.core.model import Entry, Note, State, make_entry
+from inspector.core.sqlite_uri import uri
 
 #: How long to wait for Glance to release a lock before giving up (Glance itself waits 2 s).
 BUSY_TIMEOUT_S = 5.0
@@ -25,6 +31,13 @@ _COLUMNS = ("image_id", "last_accessed", "last_modified", "size", "hits", "check
 BATCH_SECONDS = 0.05
 BATCH_ENTRIES = 500
 
+#: Times Glance writes are unix seconds from ``time.time()``: from the epoch
+#: (legacy rows hold 0) to before the year 10000, the end of ``datetime``.
+MAX_TIMESTAMP = 253402300800.0
+
+#: SQLite's sort order of storage classes: NULL, numbers, text, blobs.
+_TYPE_RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+
 
 class SqliteDriver(GlanceDriver):
     name = "sqlite"
@@ -33,20 +46,6 @@ class SqliteDriver(GlanceDriver):
     @property
     def db_path(self) -> Path:
         return self.path / self.options.sqlite_db
-
-    @classmethod
-    def detect(cls, path: Path, options: CacheOptions) -> bool:
-        return (path / options.sqlite_db).is_file()
-
-    def service_files(self) -> frozenset[str]:
-        db = self.options.sqlite_db
-        return super().service_files() | {
-            db,
-            f"{db}-journal",
-            f"{db}-wal",
-            f"{db}-shm",
-            SQLITE_INIT_LOCK,
-        }
 
     @contextmanager
     def _connect(self, mode: str) -> Iterator[sqlite3.Connection]:
@@ -59,12 +58,16 @@ class SqliteDriver(GlanceDriver):
             raise CorruptDatabaseError(
                 f"{self.db_path} is missing: this sqlite cache has lost its database."
             )
-        uri = "file:" + urllib.parse.quote(str(self.db_path)) + f"?mode={mode}"
         try:
             if mode == "ro":
-                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+                conn = sqlite3.connect(uri(self.db_path, "ro"), uri=True, timeout=BUSY_TIMEOUT_S)
             else:
-                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                conn = sqlite3.connect(
+                    uri(self.db_path, "rw"),
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_S,
+                    isolation_level=None,
+                )
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise _translate(exc, self.db_path) from exc
@@ -90,7 +93,7 @@ class SqliteDriver(GlanceDriver):
                 )
             rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM cached_images").fetchall()
         by_id = {str(r[0]): r for r in rows}
-        self._rows = rows  # for eviction_order's rowids, built only when asked for
+        self._rows = rows  # for eviction_order's keys, built only when asked for
         return by_id
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
@@ -99,6 +102,8 @@ class SqliteDriver(GlanceDriver):
         append = entries.append
         cached = State.CACHED
         pop = rows.pop
+        damaged: list[str] = []
+        top = MAX_TIMESTAMP
         for f in self._files(cached, ticker):
             row = pop(f.name, None)
             if row is None:
@@ -108,35 +113,46 @@ class SqliteDriver(GlanceDriver):
                     )
                 )
                 continue
-            # Releases before 2023 inserted last_accessed = 0 (the epoch): kept as
-            # it is, since Glance's pruner takes those first.
-            # The columns' affinities (REAL, INTEGER) give floats and ints already;
-            # only NULL needs a default.
-            append(
-                make_entry(
-                    f.name,
-                    cached,
-                    f.size,
-                    row[4] or 0,
-                    row[1] or 0.0,
-                    row[2] or 0.0,
-                    row[5],
-                    note=link_note(f),
+            acc, mod, hits = row[1], row[2], row[4]
+            ta, tm = type(acc), type(mod)
+            # The columns' affinities (REAL, INTEGER) give floats and ints for
+            # everything Glance writes (legacy rows hold last_accessed = 0, kept
+            # as it is: Glance's pruner takes those first); anything else is
+            # damage, shown as unknown with the field named.
+            if (
+                (ta is float or ta is int)
+                and (tm is float or tm is int)
+                and type(hits) is int
+                and 0 <= acc < top
+                and 0 <= mod < top
+                and hits >= 0
+            ):
+                append(
+                    make_entry(f.name, cached, f.size, hits, acc, mod, row[5], note=link_note(f))
                 )
-            )
+            else:
+                append(_damaged_entry(row, f.size, damaged))
         for image_id, row in rows.items():
             ticker.tick()
-            append(
-                make_entry(
+            entry = _damaged_entry(row, None, damaged)
+            if entry.note is None:
+                entry = make_entry(
                     image_id,
                     cached,
-                    int(row[3] or 0),
-                    int(row[4] or 0),
-                    float(row[1] or 0.0),
-                    float(row[2] or 0.0),
-                    row[5],
+                    entry.size,
+                    entry.hits,
+                    entry.accessed_ts,
+                    entry.modified_ts,
+                    entry.checksum,
                     note=Note.ROW_WITHOUT_FILE,
                 )
+            append(entry)
+        if damaged:
+            more = f" and {len(damaged) - 3:,} more" if len(damaged) > 3 else ""
+            self.warnings.append(
+                f"{self.db_path} holds values Glance never writes in {len(damaged):,} "
+                f"row(s): {'; '.join(damaged[:3])}{more}. They are shown as unknown; the rest "
+                "of the cache reads as usual."
             )
         return entries
 
@@ -145,22 +161,34 @@ class SqliteDriver(GlanceDriver):
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
         """Glance's sqlite pruner: ``ORDER BY last_accessed``, ties in table order.
 
-        Only entries with a row are candidates (a row whose file is gone frees
-        0 bytes, as in Glance); a file without a row is never pruned by Glance.
+        The order is SQLite's own on the stored values (NULL, then numbers,
+        then text, then blobs), so even a damaged row goes where Glance would
+        take it.  Only entries with a row are candidates (a row whose file is
+        gone frees 0 bytes, as in Glance); a file without a row is never
+        pruned by Glance.
         """
-        rowids = {r[0]: int(r[6]) for r in getattr(self, "_rows", [])}
+        keys = {
+            str(r[0]): (_TYPE_RANK.get(type(r[1]), 4), r[1] if r[1] is not None else 0, r[6])
+            for r in getattr(self, "_rows", [])
+        }
         cached = [
-            e for e in entries if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW
+            e
+            for e in entries
+            if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW and e.id in keys
         ]
-        return sorted(cached, key=lambda e: (e.accessed_ts or 0.0, rowids.get(e.id, 0)))
+        return sorted(cached, key=lambda e: keys[e.id])
 
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
-        """File first, then its row, like Glance; short transactions.
+        """A cached entry's row and file go together, or neither does.
 
-        Each file is unlinked before its row is deleted, and rows commit in
-        small batches (at most ``BATCH_ENTRIES`` or ``BATCH_SECONDS``), also
-        when the caller stops early.  Killed half-way, the cache is left with
-        at most a few rows whose files are gone, which Glance tolerates.
+        Within a short transaction, the row is deleted first (not yet
+        committed), then the file is unlinked; when the file cannot go, the
+        row's deletion is rolled back, and when the row cannot go (a read-only
+        or locked database) the file is never touched.  Others see the file
+        go first and the row at the commit, as with Glance's own order.  Rows
+        commit in small batches (at most ``BATCH_ENTRIES`` or
+        ``BATCH_SECONDS``), also when the caller stops early or an error ends
+        the job: what was done stays done.
         """
         pending = list(entries)
         if not any(e.state is State.CACHED for e in pending):
@@ -175,34 +203,96 @@ class SqliteDriver(GlanceDriver):
                     if not in_tx:
                         conn.execute("BEGIN IMMEDIATE")
                         in_tx, started, in_batch = True, time.monotonic(), 0
-                    outcome = self._unlink_entry(entry)
-                    if entry.state is State.CACHED and outcome.status is not OutcomeStatus.FAILED:
-                        cur = conn.execute(
-                            "DELETE FROM cached_images WHERE image_id = ?", (entry.id,)
-                        )
-                        if outcome.status is OutcomeStatus.GONE and cur.rowcount > 0:
-                            # The file was gone already; its row was the entry.
-                            outcome = outcome._replace(status=OutcomeStatus.DELETED)
+                    if entry.state is State.CACHED:
+                        outcome = self._delete_cached(conn, entry)
+                    else:
+                        outcome = self._unlink_entry(entry)
                     in_batch += 1
                     if in_batch >= BATCH_ENTRIES or time.monotonic() - started >= BATCH_SECONDS:
                         conn.execute("COMMIT")
                         in_tx = False
                     yield outcome
-                if in_tx:
-                    conn.execute("COMMIT")
-                    in_tx = False
-            except sqlite3.Error as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise _translate(exc, self.db_path) from exc
             finally:
-                # Stopped between entries (cancel): keep what was done.
+                # Stopped between entries (cancel) or by an error: keep what was done.
                 if in_tx and conn.in_transaction:
                     conn.execute("COMMIT")
+
+    def _delete_cached(self, conn: sqlite3.Connection, entry: Entry) -> Outcome:
+        try:
+            self.check_id(entry.id)
+        except InvalidImageIdError as exc:
+            return Outcome(entry, OutcomeStatus.FAILED, reason=str(exc))
+        conn.execute("SAVEPOINT entry")
+        try:
+            cur = conn.execute("DELETE FROM cached_images WHERE image_id = ?", (entry.id,))
+        except sqlite3.Error:
+            conn.execute("ROLLBACK TO entry")
+            conn.execute("RELEASE entry")
+            raise
+        outcome = self._unlink_entry(entry)
+        if outcome.status is OutcomeStatus.FAILED:
+            conn.execute("ROLLBACK TO entry")  # the row stays with its file
+        elif outcome.status is OutcomeStatus.GONE and cur.rowcount > 0:
+            # The file was gone already; its row was the entry.
+            outcome = outcome._replace(status=OutcomeStatus.DELETED)
+        conn.execute("RELEASE entry")
+        return outcome
+
+
+def _damaged_entry(row: tuple[Any, ...], size: int | None, damaged: list[str]) -> Entry:
+    """An entry from a row, each value Glance would never write read as unknown.
+
+    ``size`` is the file's (``None``: no file, the row's own size is used).
+    The entry's ``bad_fields`` name the damaged values; ``damaged`` collects a
+    description for the scan's warning.
+    """
+    image_id = str(row[0])
+    bad: list[str] = []
+
+    def timestamp(name: str, value: Any) -> float | None:
+        if (type(value) is float or type(value) is int) and 0 <= value < MAX_TIMESTAMP:
+            return float(value)
+        bad.append(name)
+        return None
+
+    accessed = timestamp("last_accessed", row[1])
+    modified = timestamp("last_modified", row[2])
+    hits = row[4] if type(row[4]) is int and row[4] >= 0 else None
+    if hits is None:
+        bad.append("hits")
+    if size is None:
+        size = row[3] if type(row[3]) is int and row[3] >= 0 else 0
+        if type(row[3]) is not int or row[3] < 0:
+            bad.append("size")
+    checksum = row[5] if row[5] is None or isinstance(row[5], str) else None
+    if bad:
+        values = ", ".join(f"{name} {_shown(row[_COLUMNS.index(name)])}" for name in bad)
+        damaged.append(f"{image_id}: {values}")
+    return make_entry(
+        image_id,
+        State.CACHED,
+        size,
+        hits,
+        accessed,
+        modified,
+        checksum,
+        note=Note.BAD_VALUE if bad else None,
+        bad_fields=tuple(bad),
+    )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _translate(exc: sqlite3.Error, db_path: Path) -> Exception:
     text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return CacheReadOnlyError(
+            f"{db_path} cannot be written ({text}): the entry whose row could not be deleted "
+            "kept its file, and nothing after it was changed."
+        )
     if "locked" in text or "busy" in text:
         return CacheBusyError(
             f"{db_path} stayed locked by another process for {BUSY_TIMEOUT_S:g} s "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from inspector.core import xattrs
 from inspector.core.driver import CacheOptions, FileInfo, ProgressTicker
-from inspector.core.glance import GlanceDriver, has_glance_layout, link_note
+from inspector.core.glance import GlanceDriver, link_note
 from inspector.core.model import Entry, State, make_entry
 
 NO_XATTR_WARNING = (
@@ -28,10 +28,6 @@ class XattrDriver(GlanceDriver):
     def __init__(self, path: Path, options: CacheOptions | None = None) -> None:
         super().__init__(path, options)
         self._xattr_ok = True
-
-    @classmethod
-    def detect(cls, path: Path, options: CacheOptions) -> bool:
-        return has_glance_layout(path) and not (path / options.sqlite_db).exists()
 
     def _read_text(self, info: FileInfo, key: str) -> str | None:
         if not self._xattr_ok or info.is_link:

@@ -25,6 +25,7 @@ class Note(enum.StrEnum):
     ROW_WITHOUT_FILE = "metadata row without a file"
     FILE_WITHOUT_ROW = "file without a metadata row"
     SYMLINK = "symbolic link"
+    BAD_VALUE = "metadata value the service never writes"
 
 
 #: Display and report order of the states.
@@ -37,9 +38,11 @@ class Entry:
 
     ``hits`` is ``None`` when the cache cannot know it (no metadata, a
     filesystem without extended attributes), never a made-up zero.  Times are
-    aware UTC datetimes.  ``position`` is the 0-based place of a queued entry
-    in the prefetch queue.  ``note`` flags an inconsistency worth a look (a
-    metadata row whose file is missing, a file without a row, a symlink).
+    aware UTC datetimes.  ``position`` is the place of a queued entry in the
+    prefetch queue, counted from 1 (the next one fetched).  ``note`` flags an
+    inconsistency worth a look (a metadata row whose file is missing, a file
+    without a row, a symlink, a damaged value); ``bad_fields`` names the
+    fields whose stored value was damaged (they read as unknown, ``None``).
     """
 
     id: str
@@ -55,6 +58,7 @@ class Entry:
     error: str | None = None
     position: int | None = None
     note: Note | None = None
+    bad_fields: tuple[str, ...] = ()
 
     @property
     def last_accessed(self) -> datetime | None:

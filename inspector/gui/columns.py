@@ -138,7 +138,7 @@ def columns_for(state: State) -> list[Column]:
             Column(
                 "position",
                 _tr("Position"),
-                lambda e, c: "" if e.position is None else str(e.position + 1),
+                lambda e, c: "" if e.position is None else str(e.position),
                 lambda e, c: -1 if e.position is None else e.position,
                 lambda e, c: _tr("taken by the prefetcher in this order"),
                 RIGHT,

@@ -70,8 +70,8 @@ def test_entries_match_what_glance_reports(populated: GlanceService) -> None:
     assert [e.id for e in sorted(snap.of_state(State.QUEUED), key=lambda e: e.position or 0)] == (
         populated.queued()
     )
-    assert by_state[State.QUEUED][Q1].position == 0
-    assert by_state[State.QUEUED][Q2].position == 1
+    assert by_state[State.QUEUED][Q1].position == 1  # counted from 1, as the window shows
+    assert by_state[State.QUEUED][Q2].position == 2
 
     assert set(by_state[State.INCOMPLETE]) == {BUSY}
     assert by_state[State.INCOMPLETE][BUSY].size == 700

@@ -39,3 +39,20 @@ def test_parse_duration(text: str, expected: float) -> None:
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["9" * 309, "9" * 20, "8EiB", "100000000000GiB"])
+def test_sizes_beyond_any_disk_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="larger than any disk"):
+        parse_size(text)
+
+
+def test_the_largest_size_is_exact() -> None:
+    assert parse_size(str(2**63 - 1)) == 2**63 - 1
+    assert parse_size("1.1KiB") == 1126  # Decimal arithmetic, no float rounding
+
+
+@pytest.mark.parametrize("text", ["9" * 400, "101y", "40000d", "9" * 30 + "w"])
+def test_durations_beyond_a_century_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"longer than a hundred years|is not a duration"):
+        parse_duration(text)

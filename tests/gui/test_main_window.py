@@ -56,7 +56,7 @@ def test_sorting_by_size_is_numeric(make_window: Make, demo: Path) -> None:
 
 def test_queue_sorts_by_position(make_window: Make, demo: Path) -> None:
     window = make_window(demo)
-    assert [e.position for e in proxy_entries(window, State.QUEUED)] == list(range(6))
+    assert [e.position for e in proxy_entries(window, State.QUEUED)] == list(range(1, 7))
 
 
 def test_filter_narrows_every_table(make_window: Make, demo: Path, qtbot: Any) -> None:

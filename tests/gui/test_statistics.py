@@ -146,4 +146,4 @@ def test_export_through_the_file_dialog(
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 6 and {r["state"] for r in rows} == {"queued"}
-    assert [int(r["position"]) for r in rows] == list(range(6))
+    assert [int(r["position"]) for r in rows] == list(range(1, 7))
