@@ -10,12 +10,17 @@ import pytest
 
 from tests.glance_service import GlanceService, glance_available
 
+pytest_plugins = ["tests.services.fixtures"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "/gui/" in str(item.path) or "tests/gui" in str(item.path):
             item.add_marker(pytest.mark.gui)
-        if "glance" in getattr(item, "fixturenames", ()):
+        # Tests that write their caches through the real Glance drivers, by the
+        # fixture or by the module's own use of GlanceService.
+        module = getattr(item, "module", None)
+        if "glance" in getattr(item, "fixturenames", ()) or hasattr(module, "GlanceService"):
             item.add_marker(pytest.mark.glance)
 
 
