@@ -105,3 +105,55 @@ class GlanceService:
             if lra is None:
                 break
             self.driver.delete_cached_image(lra[0])
+
+    def set_accessed(self, image_id: str, ns: int) -> None:
+        """Set an image's last access, in nanoseconds, where this driver keeps it.
+
+        xattr: the file's atime (its mtime is kept); sqlite: the row's
+        ``last_accessed`` column (seconds, a REAL).
+        """
+        if self.kind == "xattr":
+            path = os.path.join(self.path, image_id)
+            os.utime(path, ns=(ns, os.stat(path).st_mtime_ns))
+            return
+        self.sql(
+            "UPDATE cached_images SET last_accessed = ? WHERE image_id = ?", ns / 1e9, image_id
+        )
+
+    def sql(self, statement: str, *params: Any) -> None:
+        """Run one statement on the sqlite driver's own database, and commit."""
+        import sqlite3
+
+        conn = sqlite3.connect(self.driver.db_path)
+        try:
+            with conn:
+                conn.execute(statement, params)
+        finally:
+            conn.close()
+
+    def glance_prune(self, max_size: int) -> list[str]:
+        """Run Glance's own pruner (``ImageCache.prune``); the ids it deleted, in order.
+
+        The pruner's loop is Glance's code, not a copy: only the driver's
+        ``delete_cached_image`` is wrapped, to record each deletion.
+        """
+        from glance.image_cache import ImageCache
+
+        conf = _conf()
+        pruner = ImageCache.__new__(ImageCache)  # without init_driver: use this driver
+        pruner.driver = self.driver
+        deleted: list[str] = []
+        delete = self.driver.delete_cached_image
+
+        def recording(image_id: str) -> None:
+            deleted.append(image_id)
+            delete(image_id)
+
+        self.driver.delete_cached_image = recording
+        conf.set_override("image_cache_max_size", max_size)
+        try:
+            pruner.prune()
+        finally:
+            conf.clear_override("image_cache_max_size")
+            del self.driver.delete_cached_image
+        return deleted

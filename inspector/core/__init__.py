@@ -1,6 +1,7 @@
 """The Qt-free core: caches, their entries, and what can be done to them."""
 
-from inspector.core.driver import CacheDriver, CacheOptions
+from inspector.core.drivers.base import Action, CacheDriver, Capabilities, IdRule
+from inspector.core.drivers.registry import DRIVERS, KINDS, detect, open_source
 from inspector.core.errors import (
     CacheBusyError,
     CacheError,
@@ -11,28 +12,39 @@ from inspector.core.errors import (
     ScanCancelled,
 )
 from inspector.core.model import STATES, Entry, Note, Snapshot, State
-from inspector.core.registry import DRIVERS, detect_driver, open_cache
+from inspector.core.session import Limits, Reading, limits_for, open_cache, read
+from inspector.core.source import CacheOptions, CacheSource
 from inspector.core.summary import StateTotals, Summary, summarize
 
 __all__ = [
     "DRIVERS",
+    "KINDS",
     "STATES",
+    "Action",
     "CacheBusyError",
     "CacheDriver",
     "CacheError",
     "CacheNotFoundError",
     "CacheOptions",
+    "CacheSource",
     "CacheUnreadableError",
+    "Capabilities",
     "CorruptDatabaseError",
     "Entry",
+    "IdRule",
+    "Limits",
     "NotACacheError",
     "Note",
+    "Reading",
     "ScanCancelled",
     "Snapshot",
     "State",
     "StateTotals",
     "Summary",
-    "detect_driver",
+    "detect",
+    "limits_for",
     "open_cache",
+    "open_source",
+    "read",
     "summarize",
 ]

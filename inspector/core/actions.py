@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from inspector.core.driver import CacheDriver, Outcome, OutcomeStatus, gc_paused
+from inspector.core.drivers.base import CacheDriver, Outcome, OutcomeStatus
+from inspector.core.drivers.fsops import check_image_id
+from inspector.core.drivers.fsscan import gc_paused
 from inspector.core.errors import CacheError, reason_of
-from inspector.core.fsops import check_image_id
 from inspector.core.model import Entry, Note, State
 
 #: Called after each entry with (entries done, entries in all); ``False`` cancels.

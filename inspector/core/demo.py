@@ -18,8 +18,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from inspector.core import xattrs
-from inspector.core.glance import SQLITE_INIT_LOCK, SUBDIRS
+from inspector.core.drivers import xattrs
+from inspector.core.drivers.glance.layout import SQLITE_INIT_LOCK, SUBDIRS
 
 GLANCE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS cached_images (

@@ -46,5 +46,9 @@ class QueueRefusedError(CacheError):
     """Glance's rules refuse to queue this id (already cached, being cached or queued)."""
 
 
+class ActionNotSupportedError(CacheError):
+    """This kind of cache has no such action (a Filetracker store has no queue)."""
+
+
 class ScanCancelled(CacheError):
     """A scan was cancelled by its caller."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from inspector.core.model import STATES, Entry, Note, State
@@ -40,9 +40,10 @@ class Summary:
         return self.per_state.get(state, StateTotals())
 
 
-def summarize(entries: Iterable[Entry]) -> Summary:
-    counts = dict.fromkeys(STATES, 0)
-    sizes = dict.fromkeys(STATES, 0)
+def summarize(entries: Iterable[Entry], states: Sequence[State] = STATES) -> Summary:
+    """Counts and bytes of each of ``states`` (a kind's own states), and the hits."""
+    counts = dict.fromkeys(states, 0)
+    sizes = dict.fromkeys(states, 0)
     hits = unknown = inconsistent = 0
     for e in entries:
         counts[e.state] += 1
@@ -57,5 +58,5 @@ def summarize(entries: Iterable[Entry]) -> Summary:
                 unknown += 1
             else:
                 hits += e.hits
-    per_state = {s: StateTotals(counts[s], sizes[s]) for s in STATES}
+    per_state = {s: StateTotals(counts[s], sizes[s]) for s in states}
     return Summary(per_state=per_state, hits=hits, unknown_hits=unknown, inconsistent=inconsistent)

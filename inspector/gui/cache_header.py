@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector import formatting
 from inspector.core import STATES, State, Summary
 from inspector.core.units import parse_duration, parse_size
+from inspector.report import formatting
 
 
 class CacheHeader(QWidget):

@@ -9,8 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 
-from inspector import formatting
 from inspector.core import Entry, State
+from inspector.report import formatting
 
 _NEVER = datetime.fromtimestamp(0, UTC)
 

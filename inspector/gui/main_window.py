@@ -32,11 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector import __version__, formatting
+from inspector import __version__
 from inspector.core import STATES, CacheDriver, Entry, State, actions, stats
 from inspector.core.actions import JobProgress, JobResult, Plan
 from inspector.core.demo import build_demo_cache
-from inspector.export import write_csv, write_json
 from inspector.gui.cache_header import CacheHeader
 from inspector.gui.cache_settings import CacheSettings
 from inspector.gui.columns import DEFAULT_SORT, Context
@@ -55,6 +54,8 @@ from inspector.gui.plan_dialogs import (
 )
 from inspector.gui.scanner import Scanner, ScanRequest, ScanResult
 from inspector.gui.stats_view import StatisticsView
+from inspector.report import formatting
+from inspector.report.records import write_csv, write_json
 
 log = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector import formatting
 from inspector.core import CacheDriver, Entry, State
 from inspector.core.actions import JobResult, Plan, plan_clean, plan_prune
+from inspector.core.drivers.fsops import check_image_id
 from inspector.core.errors import InvalidImageIdError
-from inspector.core.fsops import check_image_id
 from inspector.core.units import parse_duration, parse_size
+from inspector.report import formatting
 
 #: The list shows at most this many entries; the totals always count them all.
 SHOWN = 2000

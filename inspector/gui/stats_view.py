@@ -7,10 +7,10 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from inspector import formatting
 from inspector.core import STATES, State
 from inspector.core.stats import Statistics
 from inspector.gui.charts import Bar, ChartWidget
+from inspector.report import formatting
 
 
 def _bytes(v: float) -> str:

@@ -288,7 +288,7 @@ def test_prune_while_glance_keeps_reading_and_writing(glance: GlanceService) -> 
     assert int(out) > 0  # Glance really wrote while we pruned
     assert_consistent(glance)
     if glance.kind == "xattr":
-        from inspector.core import xattrs
+        from inspector.core.drivers import xattrs
 
         for image_id in ids_in(glance.path):
             assert xattrs.get_int(Path(glance.path, image_id), "hits") is not None

@@ -18,11 +18,11 @@ from inspector.core import (
     CorruptDatabaseError,
     NotACacheError,
     State,
-    glance_sqlite,
     open_cache,
 )
-from inspector.core import driver as driver_mod
 from inspector.core.demo import DemoSpec, build_demo_cache
+from inspector.core.drivers import base as driver_mod
+from inspector.core.drivers.glance import sqlite as glance_sqlite
 from inspector.core.errors import ScanCancelled
 
 SMALL = DemoSpec(cached=20, queued=3, incomplete=2, stalled=1, invalid=2, cached_bytes=2 << 20)

@@ -9,11 +9,11 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from inspector import formatting
 from inspector.core import State, actions, open_cache
 from inspector.core.demo import DemoSpec, build_demo_cache
 from inspector.gui import MainWindow
 from inspector.gui.entry_model import EntryRole
+from inspector.report import formatting
 
 Make = Callable[..., MainWindow]
 

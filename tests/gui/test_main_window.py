@@ -114,7 +114,7 @@ def test_status_bar_shows_selection_size(make_window: Make, demo: Path) -> None:
     window = make_window(demo)
     entries = proxy_entries(window, State.CACHED)[:3]
     window.views[State.CACHED].select_ids({e.id for e in entries})
-    from inspector import formatting
+    from inspector.report import formatting
 
     text = window.selection_label.text()
     assert text.startswith("3 selected, " + formatting.size(sum(e.size for e in entries)))

@@ -7,12 +7,13 @@ failed; last accessed is the file's atime and last modified its mtime.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from inspector.core import xattrs
-from inspector.core.driver import CacheOptions, FileInfo, ProgressTicker
-from inspector.core.glance import GlanceDriver, link_note
+from inspector.core.drivers import xattrs
+from inspector.core.drivers.base import ProgressTicker
+from inspector.core.drivers.fsscan import FileInfo
+from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_xattr
 from inspector.core.model import Entry, State, make_entry
+from inspector.core.source import CacheSource
 
 NO_XATTR_WARNING = (
     "The filesystem holding this cache does not support extended attributes: "
@@ -25,9 +26,13 @@ class XattrDriver(GlanceDriver):
     name = "xattr"
     title = "Glance (xattr)"
 
-    def __init__(self, path: Path, options: CacheOptions | None = None) -> None:
-        super().__init__(path, options)
+    def __init__(self, source: CacheSource) -> None:
+        super().__init__(source)
         self._xattr_ok = True
+
+    @classmethod
+    def probe(cls, source: CacheSource) -> bool:
+        return source.path is not None and probe_xattr(source.path, source.options)
 
     def _read_text(self, info: FileInfo, key: str) -> str | None:
         if not self._xattr_ok or info.is_link:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Generator, Iterable, Iterator, Sequence
@@ -9,7 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from inspector.core.driver import Outcome, OutcomeStatus, ProgressTicker
+from inspector.core.drivers.base import Outcome, OutcomeStatus, ProgressTicker
+from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_sqlite
+from inspector.core.drivers.sqlite_uri import uri
 from inspector.core.errors import (
     CacheBusyError,
     CacheReadOnlyError,
@@ -17,9 +20,8 @@ from inspector.core.errors import (
     CorruptDatabaseError,
     InvalidImageIdError,
 )
-from inspector.core.glance import GlanceDriver, link_note
 from inspector.core.model import Entry, Note, State, make_entry
-from inspector.core.sqlite_uri import uri
+from inspector.core.source import CacheSource
 
 #: How long to wait for Glance to release a lock before giving up (Glance itself waits 2 s).
 BUSY_TIMEOUT_S = 5.0
@@ -42,10 +44,24 @@ _TYPE_RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
 class SqliteDriver(GlanceDriver):
     name = "sqlite"
     title = "Glance (sqlite)"
+    looks_for = "a cache.db file (Glance's sqlite driver)"
+
+    @classmethod
+    def probe(cls, source: CacheSource) -> bool:
+        return source.path is not None and probe_sqlite(source.path, source.options)
 
     @property
     def db_path(self) -> Path:
         return self.path / self.options.sqlite_db
+
+    def watch_paths(self) -> list[Path]:
+        return [*super().watch_paths(), self.db_path]
+
+    def writable(self) -> tuple[bool, str]:
+        ok, why = super().writable()
+        if ok and not os.access(self.db_path, os.W_OK):
+            return False, f"{self.db_path} cannot be written by this user"
+        return ok, why
 
     @contextmanager
     def _connect(self, mode: str) -> Iterator[sqlite3.Connection]:

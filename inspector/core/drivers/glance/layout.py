@@ -20,17 +20,28 @@ from abc import abstractmethod
 from collections.abc import Generator, Iterable
 from pathlib import Path
 
-from inspector.core import xattrs
-from inspector.core.driver import (
+from inspector.core.drivers import xattrs
+from inspector.core.drivers.base import (
+    Action,
     CacheDriver,
-    CacheOptions,
-    FileInfo,
+    Capabilities,
     Outcome,
     OutcomeStatus,
     Progress,
     ProgressTicker,
-    _open_dir,
+)
+from inspector.core.drivers.fsops import (
+    check_image_id,
+    exists_at,
+    open_dir,
+    touch_new_at,
+    unlink_at,
+)
+from inspector.core.drivers.fsscan import (
+    FileInfo,
+    check_directory,
     gc_paused,
+    open_dir_noatime,
     scan_files,
 )
 from inspector.core.errors import (
@@ -41,8 +52,20 @@ from inspector.core.errors import (
     QueueRefusedError,
     reason_of,
 )
-from inspector.core.fsops import check_image_id, exists_at, open_dir, touch_new_at, unlink_at
-from inspector.core.model import Entry, Note, Snapshot, State
+from inspector.core.model import STATES, Entry, Note, Snapshot, State
+from inspector.core.source import CacheOptions, CacheSource
+
+#: Glance's own defaults: image_cache_max_size and image_cache_stall_time.
+DEFAULT_MAX_SIZE = 10 * 1024**3
+DEFAULT_STALL_TIME = 86400.0
+
+#: What every Glance cache has: four states, every action, UUID-like ids.
+CAPABILITIES = Capabilities(
+    states=STATES,
+    actions=frozenset(Action),
+    default_max_size=DEFAULT_MAX_SIZE,
+    default_stall_time=DEFAULT_STALL_TIME,
+)
 
 SUBDIRS: dict[State, str] = {
     State.INCOMPLETE: "incomplete",
@@ -112,55 +135,61 @@ CENTRALIZED_HINT = (
 )
 
 
-def detect_kind(path: Path, options: CacheOptions) -> str:
-    """Which of Glance's drivers wrote the cache at ``path``: ``sqlite`` or ``xattr``.
+def probe_sqlite(path: Path, options: CacheOptions) -> bool:
+    """Whether Glance's sqlite driver wrote the cache at ``path``.
 
     Decided from what is on disk, never guessed: a ``cache.db`` (the name of
-    ``image_cache_sqlite_db``) means sqlite; Glance's directories and images
-    carrying ``user.hits`` mean xattr.  A directory that is plainly something
-    else is refused with :class:`NotACacheError` saying what it probably is:
-    a ``cache.db`` that is not a file, another ``*.db`` (a renamed database),
-    and above all a node of the centralized_db driver (Glance's default), whose
-    directory looks like an xattr cache whose images carry no ``user.hits``
-    (or, after Glance migrated it, like a sqlite cache whose ``cache.db`` has no
-    rows).  Nothing is written; no atime moves.
+    ``image_cache_sqlite_db``) means sqlite.  Refused with
+    :class:`NotACacheError` saying what it probably is: a ``cache.db`` that is
+    not a file, another ``*.db`` beside Glance's directories (a renamed
+    database), and a ``cache.db`` whose rows Glance moved into its central
+    database (a centralized_db node after the migration).
     """
     db = path / options.sqlite_db
     try:
         st = db.lstat()
     except FileNotFoundError:
-        st = None
+        if has_glance_layout(path):
+            other_dbs = sorted(n for n in _names(path) if n.endswith(".db"))
+            if other_dbs:
+                raise NotACacheError(
+                    f"{path} has no {options.sqlite_db} but holds {', '.join(other_dbs)}: "
+                    "if that is Glance's sqlite database under another name "
+                    f"(image_cache_sqlite_db), open it with --sqlite-db {other_dbs[0]}."
+                ) from None
+        return False
     except OSError as exc:
         raise CacheUnreadableError(f"{db} cannot be read: {reason_of(exc)}.") from None
-    if st is not None:
-        if not stat.S_ISREG(st.st_mode):
-            what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-            raise NotACacheError(
-                f"{db} is {what}, not Glance's SQLite database: this directory is not a "
-                "cache Cache Inspector can open safely."
-            )
-        _refuse_migrated(path, options)
-        return "sqlite"
-    other_dbs = sorted(n for n in _names(path) if n.endswith(".db"))
-    if other_dbs:
+    if not stat.S_ISREG(st.st_mode):
+        what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
         raise NotACacheError(
-            f"{path} has no {options.sqlite_db} but holds {', '.join(other_dbs)}: if that is "
-            "Glance's sqlite database under another name (image_cache_sqlite_db), open it "
-            f"with --sqlite-db {other_dbs[0]}."
+            f"{db} is {what}, not Glance's SQLite database: this directory is not a "
+            "cache Cache Inspector can open safely."
         )
-    if not has_glance_layout(path):
-        raise NotACacheError(
-            f"{path} does not look like a cache: it has no {options.sqlite_db} and none of "
-            "Glance's incomplete/, invalid/ or queue/ directories."
-        )
+    _refuse_migrated(path, options)
+    return True
+
+
+def probe_xattr(path: Path, options: CacheOptions) -> bool:
+    """Whether Glance's xattr driver wrote the cache at ``path``.
+
+    Glance's directories and no database; and where the filesystem has user
+    xattrs, at least one image carrying ``user.hits``, which the xattr driver
+    sets on every image it caches.  A directory whose images carry none is a
+    node of the centralized_db driver (Glance's default), refused with a
+    message saying so.  On a filesystem without xattrs the hits are unknown
+    (the scan says so).  Nothing is written; no atime moves.
+    """
+    if os.path.lexists(path / options.sqlite_db) or not has_glance_layout(path):
+        return False
     if not xattrs.supported(path):
-        return "xattr"  # hits unknown: the scan says so
+        return True
     seen = 0
     for _name, full in _image_files(path, options):
         seen += 1
         try:
             if xattrs.get(full, "hits") is not None:
-                return "xattr"
+                return True
         except OSError:
             continue
     if seen:
@@ -169,14 +198,14 @@ def detect_kind(path: Path, options: CacheOptions) -> str:
             f"{options.sqlite_db}, and none of its {seen:,} cached files carries user.hits, "
             "which Glance's xattr driver sets on every image it caches. " + CENTRALIZED_HINT
         )
-    return "xattr"
+    return True
 
 
 def _refuse_migrated(path: Path, options: CacheOptions) -> None:
     """Refuse a ``cache.db`` emptied by Glance's migration to centralized_db."""
     import sqlite3
 
-    from inspector.core.sqlite_uri import readonly_uri
+    from inspector.core.drivers.sqlite_uri import readonly_uri
 
     try:
         conn = sqlite3.connect(readonly_uri(path / options.sqlite_db), uri=True, timeout=5.0)
@@ -199,7 +228,7 @@ def _refuse_migrated(path: Path, options: CacheOptions) -> None:
 
 
 def _names(path: Path) -> list[str]:
-    fd = _open_dir(path)
+    fd = open_dir_noatime(path)
     try:
         return os.listdir(fd)
     finally:
@@ -208,7 +237,7 @@ def _names(path: Path) -> list[str]:
 
 def _image_files(path: Path, options: CacheOptions) -> Iterable[tuple[str, str]]:
     """(name, path) of the regular files in ``path`` that are not Glance's own."""
-    fd = _open_dir(path)
+    fd = open_dir_noatime(path)
     try:
         with os.scandir(fd) as it:
             for entry in it:
@@ -226,13 +255,15 @@ def _image_files(path: Path, options: CacheOptions) -> Iterable[tuple[str, str]]
 class GlanceDriver(CacheDriver):
     """What every Glance cache driver shares: the directory and its four states."""
 
-    def __init__(self, path: Path, options: CacheOptions | None = None) -> None:
-        super().__init__(path, options)
-        self.warnings: list[str] = []
+    capabilities = CAPABILITIES
+    looks_for = "Glance's incomplete/, invalid/ or queue/ directories"
 
-    @classmethod
-    def detect(cls, path: Path, options: CacheOptions) -> bool:
-        return detect_kind(path, options) == cls.name
+    def __init__(self, source: CacheSource) -> None:
+        super().__init__(source)
+        check_directory(self.path)
+
+    def watch_paths(self) -> list[Path]:
+        return [self.path, *(self.path / sub for sub in SUBDIRS.values())]
 
     def state_dir(self, state: State) -> Path:
         sub = SUBDIRS.get(state)

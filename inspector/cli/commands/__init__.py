@@ -1,0 +1,10 @@
+"""The CLI's commands, one module per group; each registers its parsers."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from inspector.cli.commands import change, listing
+
+#: Modules with ``register(subparsers)``; each parser's ``func`` runs the command.
+COMMANDS: tuple[ModuleType, ...] = (listing, change)

@@ -1,0 +1,76 @@
+"""``list`` and ``stats``: reading a cache, never changing it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from inspector.cli import render
+from inspector.cli.context import Context, check_state, read_cache
+from inspector.cli.parser import STATE_NAMES, add_source_args, positive_int, size_arg
+from inspector.core import stats
+from inspector.core.sorting import ALIASES, CLI_KEYS, sort_entries
+from inspector.report import records
+
+
+def register(sub: Any) -> None:
+    ls = sub.add_parser("list", help="list the entries of a cache")
+    add_source_args(ls)
+    ls.add_argument("--state", choices=STATE_NAMES, action="append", help="only this state")
+    ls.add_argument(
+        "--sort",
+        default="state",
+        choices=[*CLI_KEYS, *ALIASES],
+        help="sort key (default: state, then queue position or id); unknown values sort last",
+    )
+    ls.add_argument("--reverse", action="store_true", help="reverse the sort")
+    fmt = ls.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object")
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header row")
+    ls.set_defaults(func=cmd_list)
+
+    st = sub.add_parser("stats", help="counts, bytes and hits of a cache")
+    add_source_args(st)
+    st.add_argument("--json", action="store_true", help="one JSON object")
+    st.add_argument(
+        "--max-size",
+        type=size_arg,
+        metavar="SIZE",
+        help="the cache's maximum, for what a prune would evict (default: the service's)",
+    )
+    st.add_argument(
+        "--top", type=positive_int, default=10, metavar="N", help="entries in each top list"
+    )
+    st.set_defaults(func=cmd_stats)
+
+
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    reading = read_cache(args, ctx)
+    states = {check_state(reading, s) for s in args.state} if args.state else None
+    entries = [e for e in reading.snapshot.entries if states is None or e.state in states]
+    entries = sort_entries(entries, args.sort, args.reverse)
+    snap = reading.snapshot
+    if args.json:
+        ctx.emit(records.dumps(records.entries_document(str(snap.path), snap.driver, entries)))
+    elif args.csv:
+        records.write_csv(entries, ctx.out)  # type: ignore[arg-type]
+    else:
+        ctx.emit(render.entries_table(entries))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
+    reading = read_cache(args, ctx)
+    cache, snap = reading.driver, reading.snapshot
+    max_size = args.max_size if args.max_size is not None else reading.limits.max_size or 0
+    st = stats.compute(
+        snap.entries,
+        max_size,
+        top=args.top,
+        eviction_order=cache.eviction_order(snap.entries),
+    )
+    if args.json:
+        ctx.emit(records.dumps(records.stats_document(snap, st, cache.states, max_size)))
+    else:
+        ctx.emit(render.stats_text(reading, st, max_size))
+    return 0

@@ -1,0 +1,165 @@
+"""Text for people: the tables and sentences the CLI prints without --json."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from inspector.core import Entry, Reading, State
+from inspector.core.actions import JobResult, Plan
+from inspector.core.stats import Bin, Statistics
+from inspector.report import formatting
+
+
+def table(rows: list[list[str]], right: frozenset[int] = frozenset()) -> str:
+    """Columns padded to their widest cell; ``right`` columns aligned right."""
+    if not rows:
+        return ""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip() + "\n")
+    return "".join(lines)
+
+
+def hits_cell(e: Entry) -> str:
+    if e.state is not State.CACHED:
+        return ""
+    return "?" if e.hits is None else str(e.hits)
+
+
+def entries_table(entries: Sequence[Entry]) -> str:
+    now = datetime.now(UTC)
+    rows = [["STATE", "ID", "SIZE", "HITS", "LAST ACCESSED", "LAST MODIFIED", "NOTE"]]
+    for e in entries:
+        note = e.error or (str(e.note) if e.note else "")
+        if e.bad_fields:
+            note = f"{e.note}: {', '.join(e.bad_fields)}"
+        if e.position is not None:
+            note = f"queue position {e.position}"
+        rows.append(
+            [
+                str(e.state),
+                e.id,
+                formatting.size(e.size),
+                hits_cell(e),
+                "?" if "last_accessed" in e.bad_fields else formatting.ago(e.last_accessed, now),
+                "?" if "last_modified" in e.bad_fields else formatting.ago(e.last_modified, now),
+                note,
+            ]
+        )
+    text = table(rows, right=frozenset({2, 3}))
+    if len(rows) == 1:
+        text += "(no entries)\n"
+    return text
+
+
+def describe(entries: Sequence[Entry]) -> str:
+    """``3 entries (1.2 GiB)``: what a question or a summary names."""
+    size = sum(e.size for e in entries)
+    noun = "entry" if len(entries) == 1 else "entries"
+    return f"{len(entries):,} {noun} ({formatting.size(size)})"
+
+
+def named(entries: Sequence[Entry], limit: int = 5) -> str:
+    """The ids, the first few of them, for a confirmation."""
+    ids = [e.id for e in entries[:limit]]
+    more = f" and {len(entries) - limit:,} more" if len(entries) > limit else ""
+    return ", ".join(ids) + more
+
+
+def stats_text(reading: Reading, st: Statistics, max_size: int) -> str:
+    s = st.summary
+    size = formatting.size
+    snap = reading.snapshot
+    out = [f"Cache:      {snap.path}\n", f"Kind:       {reading.driver.title}\n"]
+    pct = 100 * s.total_size / max_size if max_size else 0
+    out.append(
+        f"Cached:     {size(s.total_size)} ({s.total_size:,} bytes) "
+        f"in {s.totals(State.CACHED).count:,} images, {pct:.0f} % of {size(max_size)}\n"
+    )
+    if reading.driver.capabilities.has_hits:
+        hits = f"{s.hits:,}"
+        if s.unknown_hits:
+            hits += f" (+ unknown for {s.unknown_hits:,} images)"
+        out.append(f"Hits:       {hits}\n")
+    for state in reading.driver.states[1:]:
+        t = s.totals(state)
+        out.append(f"{state.capitalize() + ':':<11} {t.count:,} ({size(t.bytes)})\n")
+    if s.inconsistent:
+        out.append(f"Inconsistent entries: {s.inconsistent:,} (see `list`, NOTE column)\n")
+    if st.lru.evicted_ids:
+        out.append(
+            f"A prune to {size(max_size)} would evict {len(st.lru.evicted_ids):,} images "
+            f"({size(st.lru.evicted_bytes)}).\n"
+        )
+    else:
+        out.append(f"A prune to {size(max_size)} would evict nothing: the cache is not over it.\n")
+    if st.largest:
+        out.append(f"\nLargest {len(st.largest)}:\n")
+        out.extend(f"  {size(e.size):>10}  {e.id}\n" for e in st.largest)
+    if st.hottest:
+        out.append(f"\nMost hits ({st.top_decile_hit_share:.0%} of hits in the top 10 %):\n")
+        out.extend(f"  {e.hits or 0:>10,}  {e.id}\n" for e in st.hottest)
+    if s.totals(State.CACHED).count:
+        if reading.driver.capabilities.has_hits:
+            out.append(histogram("Hits per image", st.hits))
+        out.append(histogram("Since last access", st.ages))
+        if st.never_accessed:
+            out.append(f"  never accessed since cached: {st.never_accessed:,}\n")
+    return "".join(out)
+
+
+def histogram(title: str, bins: Sequence[Bin]) -> str:
+    peak = max((b.count for b in bins), default=0) or 1
+    lines = [f"\n{title}:\n"]
+    for b in bins:
+        bar = "#" * round(30 * b.count / peak)
+        lines.append(f"  {b.label:>8}  {b.count:>7,}  {formatting.size(b.bytes):>10}  {bar}\n")
+    return "".join(lines)
+
+
+def plan_text(plan: Plan) -> str:
+    """Each entry a plan removes, with its size and last access, then the totals."""
+    now = datetime.now(UTC)
+    rows = [["STATE", "ID", "SIZE", "LAST ACCESSED", "LAST MODIFIED"]]
+    for e in plan.entries:
+        rows.append(
+            [
+                str(e.state),
+                e.id,
+                formatting.size(e.size),
+                formatting.ago(e.last_accessed, now) or "-",
+                formatting.ago(e.last_modified, now),
+            ]
+        )
+    text = table(rows, right=frozenset({2})) if plan.entries else ""
+    line = f"Would remove {describe(plan.entries)}"
+    if plan.target is not None:
+        line += (
+            f": the cache goes from {formatting.size(plan.total_before)} to "
+            f"{formatting.size(plan.total_after)} (target {formatting.size(plan.target)})"
+        )
+    return text + line + ".\n"
+
+
+VERBS = {"queue": "Queued", "requeue": "Requeued"}
+
+
+def job_text(result: JobResult) -> str:
+    """One sentence: entries done, bytes freed, interruption or error."""
+    verb = VERBS.get(result.action, "Deleted")
+    line = f"{verb} {result.done:,} of {result.total:,}"
+    if result.bytes_freed:
+        line += f", freed {formatting.size(result.bytes_freed)}"
+    if result.gone:
+        line += f" ({result.gone:,} already gone)"
+    if result.cancelled:
+        line += "; interrupted, the rest was left alone"
+    if result.error:
+        line += "; then stopped, the rest was left alone"
+    return line + ".\n"

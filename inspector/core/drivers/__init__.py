@@ -1,0 +1,1 @@
+"""Cache drivers: the base interface, shared file helpers, one package per family."""

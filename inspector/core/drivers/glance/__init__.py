@@ -1,0 +1,1 @@
+"""OpenStack Glance's image cache: one directory layout, a driver per metadata store."""

@@ -1,0 +1,63 @@
+"""Every cache kind the program knows, and opening a source with the right one.
+
+Adding a kind means importing its driver here and listing it in ``KINDS``:
+the CLI's choices, the window's tabs and actions, the contract tests and
+detection all follow from the registered drivers and their capabilities.
+"""
+
+from __future__ import annotations
+
+from inspector.core.drivers.base import CacheDriver
+from inspector.core.drivers.fsscan import check_directory
+from inspector.core.drivers.glance.sqlite import SqliteDriver
+from inspector.core.drivers.glance.xattr import XattrDriver
+from inspector.core.errors import NotACacheError
+from inspector.core.source import CacheSource
+
+#: Every kind, in detection order.
+KINDS: tuple[type[CacheDriver], ...] = (SqliteDriver, XattrDriver)
+
+#: Every driver by name.
+DRIVERS: dict[str, type[CacheDriver]] = {cls.name: cls for cls in KINDS}
+
+
+def detect(source: CacheSource) -> type[CacheDriver]:
+    """The driver whose cache is at ``source`` (or a clear refusal).
+
+    Each driver looks at what is there; the first that recognises it wins.
+    A driver may refuse a source that is plainly of its family but must not
+    be opened (its message says why).  Nothing is written.
+    """
+    if source.path is not None:
+        check_directory(source.path)
+    for cls in KINDS:
+        if cls.probe(source):
+            return cls
+    wanted = ", ".join(cls.looks_for for cls in KINDS if cls.looks_for)
+    raise NotACacheError(
+        f"{source.display_name()} does not look like a cache: none of these is there: {wanted}."
+    )
+
+
+def driver_class(kind: str) -> type[CacheDriver]:
+    try:
+        return DRIVERS[kind]
+    except KeyError:
+        known = ", ".join(DRIVERS)
+        raise ValueError(f"Unknown cache kind {kind!r}; known kinds: {known}.") from None
+
+
+def open_source(source: CacheSource) -> CacheDriver:
+    """A driver for ``source``, read-only until asked to change something.
+
+    A kind named by the source is checked against what is there: a source
+    that is plainly another kind is refused, never opened with the wrong driver.
+    """
+    wanted = driver_class(source.kind) if source.kind is not None else None
+    cls = detect(source)
+    if wanted is not None and cls is not wanted:
+        raise NotACacheError(
+            f"{source.display_name()} is a {cls.title} cache, not {wanted.title}: "
+            f"--driver {wanted.name} does not match what is there, so it is not opened."
+        )
+    return cls(source)

@@ -1,0 +1,81 @@
+"""Opening a source and reading it: what the CLI and the window do first.
+
+:func:`read` gives a :class:`Reading`: the driver that read the cache (plans
+need its eviction order), the snapshot, its summary, whether changes can be
+made (decided here, in the core, not by a window), and the limits in force.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from inspector.core.drivers.base import CacheDriver, Progress
+from inspector.core.drivers.registry import open_source
+from inspector.core.model import Snapshot
+from inspector.core.source import CacheOptions, CacheSource
+from inspector.core.summary import Summary, summarize
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The maximum size and stall time in force (``None``: the kind has none)."""
+
+    max_size: int | None
+    stall_time: float | None
+
+
+def limits_for(driver: CacheDriver | type[CacheDriver], options: CacheOptions) -> Limits:
+    """The source's own limits where it names them, else the kind's defaults."""
+    caps = driver.capabilities
+    return Limits(
+        options.max_size if options.max_size is not None else caps.default_max_size,
+        options.stall_time if options.stall_time is not None else caps.default_stall_time,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One complete reading of a source."""
+
+    source: CacheSource
+    driver: CacheDriver
+    snapshot: Snapshot
+    summary: Summary
+    writable: bool
+    #: Why changes cannot be made ("" when they can).
+    read_only_reason: str
+    limits: Limits
+
+
+def open_cache(
+    path: str | os.PathLike[str],
+    driver: str | None = None,
+    options: CacheOptions | None = None,
+) -> CacheDriver:
+    """Open the cache directory at ``path``; nothing is created or changed.
+
+    ``driver`` names the kind expected: it is checked against what is on
+    disk, and a directory that is plainly another kind is refused.
+    """
+    return open_source(CacheSource.at(path, driver, options))
+
+
+def read(
+    source: CacheSource, progress: Progress | None = None, *, read_only: bool = False
+) -> Reading:
+    """Open ``source`` and read all of it (``read_only``: the user asked for no changes)."""
+    driver = open_source(source)
+    snapshot = driver.scan(progress)
+    writable, why = driver.writable()
+    if read_only:
+        writable, why = False, "opened read-only"
+    return Reading(
+        source,
+        driver,
+        snapshot,
+        summarize(snapshot.entries, driver.states),
+        writable,
+        why,
+        limits_for(driver, source.options),
+    )

@@ -1,0 +1,106 @@
+"""One definition of how entries sort and when a download counts as stalled.
+
+The CLI's ``--sort`` and the window's column headers both sort through
+:func:`sort_entries`, so they cannot disagree.  A value that is unknown (hits
+on a filesystem without xattrs, a damaged time, a queue position of an entry
+that is not queued) always sorts after every known value, whichever the
+direction: unknowns are at the bottom of a table, as in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from inspector.core.model import STATES, Entry, State
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """What time-dependent keys need: now, and the cache's stall time."""
+
+    now: float
+    stall_time: float
+
+
+def stall_at(e: Entry, stall_time: float) -> float | None:
+    """When an incomplete download counts as stalled (Glance's clean removes it)."""
+    return None if e.modified_ts is None else e.modified_ts + stall_time
+
+
+def is_stalled(e: Entry, now: float, stall_time: float) -> bool:
+    """Whether Glance's clean would remove this incomplete download at ``now``.
+
+    Glance deletes an incomplete file whose mtime is older than
+    ``now - stall_time`` (strictly).
+    """
+    return (
+        e.state is State.INCOMPLETE
+        and e.modified_ts is not None
+        and (e.modified_ts < now - stall_time)
+    )
+
+
+def _state_key(e: Entry, clock: Clock | None) -> tuple[int, int, str]:
+    return (STATES.index(e.state), e.position or 0, e.id)
+
+
+def _age_key(e: Entry, clock: Clock | None) -> float | None:
+    # Oldest first when ascending: the larger the age, the later it sorts.
+    return None if e.modified_ts is None else -e.modified_ts
+
+
+def _stall_key(e: Entry, clock: Clock | None) -> float | None:
+    return stall_at(e, clock.stall_time if clock else 0.0)
+
+
+def _error_key(e: Entry, clock: Clock | None) -> str | None:
+    return e.error
+
+
+def _note_key(e: Entry, clock: Clock | None) -> str | None:
+    return None if e.note is None else str(e.note)
+
+
+#: Sort keys by name: each gives a comparable value, or ``None`` for unknown.
+KEYS: dict[str, Callable[[Entry, Clock | None], Any]] = {
+    "id": lambda e, c: e.id,
+    "state": _state_key,
+    "size": lambda e, c: e.size,
+    "hits": lambda e, c: e.hits,
+    "accessed": lambda e, c: e.accessed_ts,
+    "modified": lambda e, c: e.modified_ts,
+    "position": lambda e, c: e.position,
+    "checksum": lambda e, c: e.checksum,
+    "age": _age_key,
+    "stalled": _stall_key,
+    "error": _error_key,
+    "note": _note_key,
+}
+
+#: Other names people type for the same keys.
+ALIASES = {"last_accessed": "accessed", "last_modified": "modified"}
+
+#: The keys the CLI offers (the others are the window's columns).
+CLI_KEYS = ("state", "id", "size", "hits", "accessed", "modified", "position")
+
+
+def sort_entries(
+    entries: Sequence[Entry],
+    key: str,
+    descending: bool = False,
+    clock: Clock | None = None,
+) -> list[Entry]:
+    """``entries`` sorted by ``key``; unknown values last in either direction.
+
+    Stable: entries with equal values keep their order.
+    """
+    fn = KEYS[ALIASES.get(key, key)]
+    values = [fn(e, clock) for e in entries]
+    known = [i for i, v in enumerate(values) if v is not None]
+    known.sort(key=values.__getitem__, reverse=descending)
+    out = [entries[i] for i in known]
+    if len(known) != len(entries):
+        out.extend(e for e, v in zip(entries, values, strict=True) if v is None)
+    return out
