@@ -20,5 +20,8 @@ du -sh dist/bundle/cache-inspector | awk '{print "dist/bundle/cache-inspector/ (
 tar -C dist/bundle -czf dist/cache-inspector-bundle.tar.gz cache-inspector
 ls -l dist/cache-inspector-bundle.tar.gz | awk '{printf "%-60s %8.1f MiB\n", $9, $5/1048576}'
 echo "==> smoke test of the bundle"
+temproot=$(mktemp -d "${TMPDIR:-/tmp}/cache-inspector-bundle-test.XXXXXX")
+trap 'rm -rf "$temproot"' EXIT
 CACHE_INSPECTOR_BUNDLE="$PWD/dist/bundle/cache-inspector" QT_QPA_PLATFORM=offscreen \
+    PYTEST_DEBUG_TEMPROOT="$temproot" \
     "$PY" -m pytest -q -p no:cacheprovider tests/packaging/test_bundle.py

@@ -159,6 +159,16 @@ def private_cache() -> Iterator[Path]:
     """A cache directory that the user ``nobody`` may not read."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv to run the CLI as another user")
+    probe = subprocess.run(
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", CLI, "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if probe.returncode != 0:
+        # The clone (and its .venv) lies under a directory others cannot enter,
+        # such as /root or a mktemp -d directory: nobody cannot start the CLI.
+        pytest.skip(f"the user nobody cannot run {CLI}: {probe.stderr.strip()[:200]}")
     base = Path(tempfile.mkdtemp(prefix="inspector-perm-"))
     try:
         base.chmod(0o755)
