@@ -16,6 +16,10 @@ from inspector.core import DRIVERS, CacheSource, State, actions, open_source
 from inspector.core.errors import CacheError
 from tests.writers import WRITERS, CacheWriter
 
+# The writers drive the real services' code (Glance, the Filetracker client),
+# which only the full test environment has.
+pytestmark = pytest.mark.glance
+
 
 @pytest.fixture(params=sorted(DRIVERS))
 def w(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CacheWriter]:
