@@ -90,19 +90,20 @@ def main() -> int:
     wait_for(window.refreshed)
     first_rows = time.perf_counter() - t0
     scan_stall = meter.stop()
-    rows = window.models[State.CACHED].rowCount()
+    rows = window.page.models[State.CACHED].rowCount()
 
-    view = window.views[State.CACHED]
-    col = window.models[State.CACHED].column_index("size")
+    view = window.page.views[State.CACHED]
+    col = window.page.models[State.CACHED].column_index("size")
     view.sortByColumn(col, Qt.SortOrder.DescendingOrder)  # warm
     t = time.perf_counter()
     view.sortByColumn(col, Qt.SortOrder.AscendingOrder)
     app.processEvents()
     sort_s = time.perf_counter() - t
 
-    assert window._last is not None
-    cache = window._last.cache
-    entries = window._last.snapshot.entries
+    reading = window.controller.reading
+    assert reading is not None
+    cache = reading.driver
+    entries = reading.snapshot.entries
     plan = actions.plan_prune(cache, entries, int(actions.cached_bytes(entries) * 0.9))
     meter.start()
     t = time.perf_counter()
@@ -110,12 +111,12 @@ def main() -> int:
     done: list[bool] = []
     window.job_done.connect(lambda _result: done.append(True))
     window.refreshed.connect(lambda: refreshed_after.append(bool(done)))
-    window._submit("Pruning", lambda progress: actions.prune(cache, plan, progress))
+    window.controller.run_job("Pruning", lambda progress: actions.prune(cache, plan, progress))
     # until the refresh that follows the job has put the rows in place
     until(lambda: any(refreshed_after))
     prune_s = time.perf_counter() - t
     prune_stall = meter.stop()
-    window.result_box.close()
+    window.operations.result_box.close()
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.shutdown()

@@ -41,6 +41,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+#: The error boxes shown: a box nobody keeps a reference to is destroyed at once.
+error_boxes: list[QMessageBox] = []
+
+
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
     """An unexpected error is logged and shown in a dialog, never just a console traceback."""
     log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
@@ -52,6 +56,8 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTy
             QCoreApplication.translate("app", "Something went wrong: %s") % value,
         )
         box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
+        box.finished.connect(lambda _: error_boxes.remove(box) if box in error_boxes else None)
+        error_boxes.append(box)
         box.open()
 
 
@@ -73,18 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: app.quit())
 
     settings = QSettings()
-    path = args.path
-    if path is None and not args.demo:
-        last = settings.value("last_cache")
-        path = str(last) if last else None
     window = MainWindow(
-        None if args.demo else path,
+        None if args.demo else args.path,
         driver=args.driver,
         read_only=args.read_only,
         settings=settings,
     )
     if args.demo:
         window.open_demo()
+    elif args.path is None and window.settings.last():
+        window.open_recent(window.settings.last() or "")
     window.show()
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)

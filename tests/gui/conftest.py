@@ -46,6 +46,6 @@ def make_window(qtbot: Any, settings: QSettings) -> Iterator[Callable[..., MainW
     yield make
     for w in windows:
         w.shutdown()
-        # No scanner thread may outlive its window.
-        assert not w.scanner._thread.isRunning()
+        # No worker may outlive its window.
+        assert not w.runner.active()
     assert QThread.currentThread().isMainThread() if hasattr(QThread, "isMainThread") else True

@@ -12,14 +12,14 @@ from PySide6.QtWidgets import QMessageBox
 from inspector.core import State, actions, open_cache
 from inspector.core.demo import DemoSpec, build_demo_cache
 from inspector.gui import MainWindow
-from inspector.gui.entry_model import EntryRole
+from inspector.gui.cache.entry_model import EntryRole
 from inspector.report import formatting
 
 Make = Callable[..., MainWindow]
 
 
 def first_rows(window: MainWindow, state: State, n: int) -> list[Any]:
-    proxy = window.proxies[state]
+    proxy = window.page.proxies[state]
     return [proxy.index(r, 0).data(EntryRole) for r in range(n)]
 
 
@@ -37,23 +37,23 @@ def click(box: QMessageBox, text: str) -> None:
 def test_delete_key_asks_then_deletes(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
     activate(window, qtbot)
-    view = window.views[State.CACHED]
+    view = window.page.views[State.CACHED]
     chosen = first_rows(window, State.CACHED, 2)
     view.select_ids({e.id for e in chosen})
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Delete)
-    box = window.confirmation
+    box = window.operations.confirmation
     size = formatting.size(sum(e.size for e in chosen))
     assert box.text() == f"Delete 2 entries ({size})?"
     with qtbot.waitSignal(window.job_done, timeout=10_000) as done:
         click(box, "Delete")
     result = done.args[0]
     assert (result.done, result.bytes_freed) == (2, sum(e.size for e in chosen))
-    assert window.result_box.text() == f"Deleted 2 of 2 entries, freeing {size}."
+    assert window.operations.result_box.text() == f"Deleted 2 of 2 entries, freeing {size}."
     for e in chosen:
         assert not (demo / e.id).exists()
-    qtbot.waitUntil(lambda: window.models[State.CACHED].rowCount() == 58)
-    ids = {e.id for e in window.models[State.CACHED].entries()}
+    qtbot.waitUntil(lambda: window.page.models[State.CACHED].rowCount() == 58)
+    ids = {e.id for e in window.page.models[State.CACHED].entries()}
     assert not ids & {e.id for e in chosen}
 
 
@@ -62,43 +62,43 @@ def test_cancelling_the_confirmation_deletes_nothing(
 ) -> None:
     window = make_window(demo)
     chosen = first_rows(window, State.INVALID, 3)
-    window.tabs.setCurrentIndex(3)
-    window.views[State.INVALID].select_ids({e.id for e in chosen})
-    window.delete_action.trigger()
-    click(window.confirmation, "Cancel")
+    window.page.tabs.setCurrentIndex(3)
+    window.page.views[State.INVALID].select_ids({e.id for e in chosen})
+    window.commands.delete.trigger()
+    click(window.operations.confirmation, "Cancel")
     qtbot.wait(200)
-    assert not window.jobs.busy
+    assert not window.controller.busy
     assert all((demo / "invalid" / e.id).exists() for e in chosen)
 
 
 def test_read_only_disables_every_change(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo, read_only=True)
-    window.views[State.CACHED].select_ids({first_rows(window, State.CACHED, 1)[0].id})
-    for action in window.change_actions:
+    window.page.views[State.CACHED].select_ids({first_rows(window, State.CACHED, 1)[0].id})
+    for action in window.commands.change_actions():
         assert not action.isEnabled(), action.text()
-    window.delete_selected()
-    window.prune()
-    assert not window.jobs.busy
+    window.operations.delete_selected()
+    window.operations.prune()
+    assert not window.controller.busy
     assert len(list(demo.iterdir())) == 60 + 5  # images, dirs, cache.db, lock file
 
 
 def test_actions_follow_the_selection_and_tab(make_window: Make, demo: Path) -> None:
     window = make_window(demo)
-    assert not window.delete_action.isEnabled()  # nothing selected yet
-    window.views[State.CACHED].select_ids({first_rows(window, State.CACHED, 1)[0].id})
-    assert window.delete_action.isEnabled() and window.requeue_action.isEnabled()
-    window.tabs.setCurrentIndex(1)
-    window.views[State.QUEUED].select_ids({first_rows(window, State.QUEUED, 1)[0].id})
-    assert window.delete_action.isEnabled()
-    assert not window.requeue_action.isEnabled()  # a queued entry is already queued
+    assert not window.commands.delete.isEnabled()  # nothing selected yet
+    window.page.views[State.CACHED].select_ids({first_rows(window, State.CACHED, 1)[0].id})
+    assert window.commands.delete.isEnabled() and window.commands.requeue.isEnabled()
+    window.page.tabs.setCurrentIndex(1)
+    window.page.views[State.QUEUED].select_ids({first_rows(window, State.QUEUED, 1)[0].id})
+    assert window.commands.delete.isEnabled()
+    assert not window.commands.requeue.isEnabled()  # a queued entry is already queued
 
 
 def test_prune_dialog_shows_the_plan_before_running_it(
     make_window: Make, demo: Path, qtbot: Any
 ) -> None:
     window = make_window(demo)
-    window.prune()
-    dialog = window.dialog
+    window.operations.prune()
+    dialog = window.operations.dialog
     assert dialog.edit.text() == "10.0GiB"  # the cache's maximum
     dialog.edit.setText("5GiB")
     cache = open_cache(demo)
@@ -115,14 +115,15 @@ def test_prune_dialog_shows_the_plan_before_running_it(
     assert done.args[0].done == n
     remaining = {p.name for p in demo.iterdir()}
     assert not remaining & {e.id for e in plan.entries}
-    qtbot.waitUntil(lambda: window.models[State.CACHED].rowCount() == 60 - n)
-    assert window._last is not None and window._last.summary.total_size <= 5 * 1024**3
+    qtbot.waitUntil(lambda: window.page.models[State.CACHED].rowCount() == 60 - n)
+    reading = window.controller.reading
+    assert reading is not None and reading.summary.total_size <= 5 * 1024**3
 
 
 def test_clean_dialog(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
-    window.clean()
-    dialog = window.dialog
+    window.operations.clean()
+    dialog = window.operations.dialog
     assert dialog.edit.text() == "1d"
     # 3 invalid and the 2 stalled downloads of the demo
     assert dialog.go.text().startswith("Clean 5 entries")
@@ -130,15 +131,15 @@ def test_clean_dialog(make_window: Make, demo: Path, qtbot: Any) -> None:
         dialog.go.click()
     assert not list((demo / "invalid").iterdir())
     assert len(list((demo / "incomplete").iterdir())) == 4
-    qtbot.waitUntil(lambda: window.models[State.INVALID].rowCount() == 0)
-    assert not window.empty_labels[State.INVALID].isHidden()
-    assert window.views[State.INVALID].isHidden()
+    qtbot.waitUntil(lambda: window.page.models[State.INVALID].rowCount() == 0)
+    assert not window.page.empty_labels[State.INVALID].isHidden()
+    assert window.page.views[State.INVALID].isHidden()
 
 
 def test_queue_dialog_checks_ids(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
-    window.queue_images()
-    dialog = window.dialog
+    window.operations.queue_images()
+    dialog = window.operations.dialog
     dialog.text.setPlainText("../../etc/passwd\n")
     assert not dialog.ok.isEnabled()
     assert "not a valid image id" in dialog.status.text()
@@ -152,21 +153,21 @@ def test_queue_dialog_checks_ids(make_window: Make, demo: Path, qtbot: Any) -> N
     assert result.queued == (new,)
     assert [f.reason for f in result.failures] == [f"{cached} is already cached."]
     assert (demo / "queue" / new).exists()
-    assert "already cached" in window.result_box.detailedText()
+    assert "already cached" in window.operations.result_box.detailedText()
 
 
 def test_requeue_an_invalid_entry(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
-    window.tabs.setCurrentIndex(3)
+    window.page.tabs.setCurrentIndex(3)
     entry = first_rows(window, State.INVALID, 1)[0]
-    window.views[State.INVALID].select_ids({entry.id})
-    window.requeue_action.trigger()
-    assert window.confirmation.text().startswith("Requeue 1 entry")
+    window.page.views[State.INVALID].select_ids({entry.id})
+    window.commands.requeue.trigger()
+    assert window.operations.confirmation.text().startswith("Requeue 1 entry")
     with qtbot.waitSignal(window.job_done, timeout=10_000):
-        click(window.confirmation, "Requeue")
+        click(window.operations.confirmation, "Requeue")
     assert not (demo / "invalid" / entry.id).exists()
     assert (demo / "queue" / entry.id).exists()
-    qtbot.waitUntil(lambda: window.models[State.QUEUED].rowCount() == 7)
+    qtbot.waitUntil(lambda: window.page.models[State.QUEUED].rowCount() == 7)
 
 
 def test_a_long_job_keeps_the_window_alive_and_stops(
@@ -174,28 +175,28 @@ def test_a_long_job_keeps_the_window_alive_and_stops(
 ) -> None:
     big = build_demo_cache(tmp_path / "big", "xattr", DemoSpec(cached=4000, queued=0))
     window = make_window(big)
-    window.jobs.started.connect(lambda job: window._cancel_job())  # Stop at once
+    window.controller.job_started.connect(lambda title: window.controller.cancel_job())  # Stop at once
     ticks: list[bool] = []
     timer = QTimer()
     timer.setInterval(1)
-    timer.timeout.connect(lambda: ticks.append(window.jobs.busy))
+    timer.timeout.connect(lambda: ticks.append(window.controller.busy))
     timer.start()
-    window.delete_all_in_tab()
+    window.operations.delete_all_in_tab()
     with qtbot.waitSignal(window.job_done, timeout=30_000) as done:
-        click(window.confirmation, "Delete")
+        click(window.operations.confirmation, "Delete")
     timer.stop()
     result = done.args[0]
     assert result.cancelled
     assert 1 <= result.done < 4000
     assert len([p for p in big.iterdir() if p.is_file()]) == 4000 - result.done
-    assert "Stopped before the end" in window.result_box.text()
+    assert "Stopped before the end" in window.operations.result_box.text()
     # and a job that is not stopped runs while the event loop goes on
-    window.jobs.started.disconnect()
+    window.controller.job_started.disconnect()
     ticks.clear()
     timer.start()
-    window.delete_all_in_tab()
+    window.operations.delete_all_in_tab()
     with qtbot.waitSignal(window.job_done, timeout=30_000) as done:
-        click(window.confirmation, "Delete")
+        click(window.operations.confirmation, "Delete")
     timer.stop()
     assert done.args[0].ok
     assert any(ticks), "the event loop never ran while the job was running"

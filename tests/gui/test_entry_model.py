@@ -8,8 +8,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 
 from inspector.core import State
 from inspector.core.model import Entry
-from inspector.gui.entry_model import BULK_CHANGE, EntryRole, EntryTableModel
-from inspector.gui.filter_proxy import IdFilterProxy
+from inspector.gui.cache.entry_model import BULK_CHANGE, EntryRole, EntryTableModel
+from inspector.gui.cache.filter_proxy import IdFilterProxy
 
 
 def entries(ids: range, size_of: Any = lambda i: i * 10) -> list[Entry]:

@@ -15,14 +15,14 @@ from PySide6.QtGui import QGuiApplication
 
 from inspector.core import STATES, State, open_cache, summarize
 from inspector.gui import MainWindow
-from inspector.gui.entry_model import EntryRole
+from inspector.gui.cache.entry_model import EntryRole
 from tests.glance_service import GlanceService
 
 Make = Callable[..., MainWindow]
 
 
 def proxy_entries(window: MainWindow, state: State) -> list[Any]:
-    proxy = window.proxies[state]
+    proxy = window.page.proxies[state]
     return [proxy.index(r, 0).data(EntryRole) for r in range(proxy.rowCount())]
 
 
@@ -33,22 +33,22 @@ def test_rows_and_counts_match_the_core(make_window: Make, demo: Path) -> None:
     for i, state in enumerate(STATES):
         expected = {e.id for e in snap.of_state(state)}
         assert {e.id for e in proxy_entries(window, state)} == expected
-        assert window.tabs.tabText(i).endswith(f"({len(expected)})")
-    assert window.header.kind_label.text() == "Glance (sqlite)"
-    assert window.header.path_label.text() == str(demo)
-    assert "12.5 GiB of 10.0 GiB cached" in window.header.usage.text()
-    assert f"{summary.totals(State.CACHED).count} cached" in window.header.counts_label.text()
+        assert window.page.tabs.tabText(i).endswith(f"({len(expected)})")
+    assert window.page.header.kind_label.text() == "Glance (sqlite)"
+    assert window.page.header.path_label.text() == str(demo)
+    assert "12.5 GiB of 10.0 GiB cached" in window.page.header.usage.text()
+    assert f"{summary.totals(State.CACHED).count} cached" in window.page.header.counts_label.text()
     assert window.windowTitle().startswith("demo-cache")
 
 
 def test_sorting_by_size_is_numeric(make_window: Make, demo: Path) -> None:
     window = make_window(demo)
-    view, model = window.views[State.CACHED], window.models[State.CACHED]
+    view, model = window.page.views[State.CACHED], window.page.models[State.CACHED]
     col = model.column_index("size")
     view.sortByColumn(col, Qt.SortOrder.AscendingOrder)
     sizes = [e.size for e in proxy_entries(window, State.CACHED)]
     assert sizes == sorted(sizes)
-    texts = [window.proxies[State.CACHED].index(r, col).data() for r in range(len(sizes))]
+    texts = [window.page.proxies[State.CACHED].index(r, col).data() for r in range(len(sizes))]
     assert texts != sorted(texts)  # the humanized text would have sorted differently
     view.sortByColumn(col, Qt.SortOrder.DescendingOrder)
     assert [e.size for e in proxy_entries(window, State.CACHED)] == sorted(sizes, reverse=True)
@@ -63,17 +63,17 @@ def test_filter_narrows_every_table(make_window: Make, demo: Path, qtbot: Any) -
     window = make_window(demo)
     target = proxy_entries(window, State.CACHED)[5].id
     needle = target[:5].upper()
-    qtbot.keyClicks(window.filter_edit, needle)
+    qtbot.keyClicks(window.page.filter_edit, needle)
     expected = {
         s: {e.id for e in open_cache(demo).scan().of_state(s) if needle.lower() in e.id}
         for s in STATES
     }
-    qtbot.waitUntil(lambda: window.proxies[State.CACHED].rowCount() == len(expected[State.CACHED]))
+    qtbot.waitUntil(lambda: window.page.proxies[State.CACHED].rowCount() == len(expected[State.CACHED]))
     for state in STATES:
         assert {e.id for e in proxy_entries(window, state)} == expected[state]
     assert target in expected[State.CACHED]
-    window.filter_edit.clear()
-    qtbot.waitUntil(lambda: window.proxies[State.CACHED].rowCount() == 60)
+    window.page.filter_edit.clear()
+    qtbot.waitUntil(lambda: window.page.proxies[State.CACHED].rowCount() == 60)
 
 
 def test_entries_written_by_glance_appear_without_a_click(
@@ -81,12 +81,12 @@ def test_entries_written_by_glance_appear_without_a_click(
 ) -> None:
     glance.cache("6d0b5b54-0a0b-4e6b-9a57-0b2b3d0f3a01", b"a" * 100)
     window = make_window(glance.path)
-    assert window.models[State.CACHED].rowCount() == 1
+    assert window.page.models[State.CACHED].rowCount() == 1
     glance.cache("b3c1d2e4-1111-4a2b-8c3d-22e5f6a7b802", b"b" * 200)
     glance.queue("c9e8d7f6-2222-4b3c-9d4e-33f6a7b8c903")
-    qtbot.waitUntil(lambda: window.models[State.CACHED].rowCount() == 2, timeout=5000)
-    qtbot.waitUntil(lambda: window.models[State.QUEUED].rowCount() == 1, timeout=5000)
-    assert window.tabs.tabText(0) == "Cached (2)"
+    qtbot.waitUntil(lambda: window.page.models[State.CACHED].rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: window.page.models[State.QUEUED].rowCount() == 1, timeout=5000)
+    assert window.page.tabs.tabText(0) == "Cached (2)"
 
 
 def test_selection_and_scroll_survive_a_refresh(make_window: Make, demo: Path, qtbot: Any) -> None:
@@ -94,10 +94,10 @@ def test_selection_and_scroll_survive_a_refresh(make_window: Make, demo: Path, q
     window.resize(900, 400)
     with qtbot.waitExposed(window):
         window.show()
-    view = window.views[State.CACHED]
+    view = window.page.views[State.CACHED]
     chosen = {e.id for e in proxy_entries(window, State.CACHED)[40:43]}
     view.select_ids(chosen)
-    view.scrollTo(window.proxies[State.CACHED].index(42, 0))
+    view.scrollTo(window.page.proxies[State.CACHED].index(42, 0))
     scroll = view.verticalScrollBar().value()
     assert scroll > 0
     # The service adds an image, which sorts (by size, descending) to the very top.
@@ -105,7 +105,7 @@ def test_selection_and_scroll_survive_a_refresh(make_window: Make, demo: Path, q
         f.truncate(50 * 1024**3)
     with qtbot.waitSignal(window.refreshed, timeout=5000):
         window.refresh()
-    assert window.models[State.CACHED].rowCount() == 61
+    assert window.page.models[State.CACHED].rowCount() == 61
     assert {e.id for e in view.selected_entries()} == chosen
     assert view.verticalScrollBar().value() == scroll
 
@@ -113,7 +113,7 @@ def test_selection_and_scroll_survive_a_refresh(make_window: Make, demo: Path, q
 def test_status_bar_shows_selection_size(make_window: Make, demo: Path) -> None:
     window = make_window(demo)
     entries = proxy_entries(window, State.CACHED)[:3]
-    window.views[State.CACHED].select_ids({e.id for e in entries})
+    window.page.views[State.CACHED].select_ids({e.id for e in entries})
     from inspector.report import formatting
 
     text = window.selection_label.text()
@@ -122,7 +122,7 @@ def test_status_bar_shows_selection_size(make_window: Make, demo: Path) -> None:
 
 def test_ctrl_c_copies_the_selected_ids(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
-    view = window.views[State.CACHED]
+    view = window.page.views[State.CACHED]
     entries = proxy_entries(window, State.CACHED)[:4]
     view.select_ids({e.id for e in entries})
     qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
@@ -134,36 +134,36 @@ def test_keyboard_only_navigation(make_window: Make, demo: Path, qtbot: Any) -> 
     with qtbot.waitActive(window):
         window.show()
         window.activateWindow()
-    window.views[State.CACHED].setFocus()
+    window.page.views[State.CACHED].setFocus()
     qtbot.keyClick(window.focusWidget(), Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
-    assert window.current_state() is State.INCOMPLETE
-    assert window.views[State.INCOMPLETE].hasFocus()
-    qtbot.keyClick(window.views[State.INCOMPLETE], Qt.Key.Key_Down)
-    assert window.views[State.INCOMPLETE].currentIndex().isValid()
+    assert window.page.current_state() is State.INCOMPLETE
+    assert window.page.views[State.INCOMPLETE].hasFocus()
+    qtbot.keyClick(window.page.views[State.INCOMPLETE], Qt.Key.Key_Down)
+    assert window.page.views[State.INCOMPLETE].currentIndex().isValid()
     qtbot.keyClick(window.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert window.filter_edit.hasFocus()
+    assert window.page.filter_edit.hasFocus()
     with qtbot.waitSignal(window.refreshed, timeout=5000):
         qtbot.keyClick(window.focusWidget(), Qt.Key.Key_F5)
 
 
 def test_accessible_names(make_window: Make, demo: Path) -> None:
     window = make_window(demo)
-    names = [window.views[s].accessibleName() for s in STATES]
+    names = [window.page.views[s].accessibleName() for s in STATES]
     assert names == ["Cached entries", "Queued entries", "Incomplete entries", "Invalid entries"]
-    assert window.filter_edit.accessibleName() == "Filter by image id"
+    assert window.page.filter_edit.accessibleName() == "Filter by image id"
 
 
 def test_models_pass_the_model_tester(make_window: Make, demo: Path, qtmodeltester: Any) -> None:
     window = make_window(demo)
     for state in STATES:
-        qtmodeltester.check(window.models[state], force_py=True)
-        qtmodeltester.check(window.proxies[state], force_py=True)
+        qtmodeltester.check(window.page.models[state], force_py=True)
+        qtmodeltester.check(window.page.proxies[state], force_py=True)
 
 
 def test_read_only_flag_is_shown(make_window: Make, demo: Path) -> None:
     window = make_window(demo, read_only=True)
     assert window.read_only
-    assert window.header.read_only_label.isVisibleTo(window)
+    assert window.page.header.read_only_label.isVisibleTo(window)
 
 
 @pytest.fixture
@@ -183,8 +183,8 @@ def read_only_mount(demo: Path) -> Iterator[Path]:
 def test_a_read_only_directory_opens_read_only(make_window: Make, read_only_mount: Path) -> None:
     window = make_window(read_only_mount)
     assert window.read_only
-    assert window.header.read_only_label.isVisibleTo(window)
-    assert window.models[State.CACHED].rowCount() == 60
+    assert window.page.header.read_only_label.isVisibleTo(window)
+    assert window.page.models[State.CACHED].rowCount() == 60
 
 
 def test_a_path_that_is_not_a_cache_shows_a_message(
@@ -194,8 +194,8 @@ def test_a_path_that_is_not_a_cache_shows_a_message(
     with qtbot.waitSignal(window.scan_failed, timeout=5000) as blocker:
         window.open_cache(tmp_path / "missing")
     assert "does not exist" in blocker.args[0]
-    assert window.message_bar.isVisibleTo(window)
-    assert "does not exist" in window.message_bar.text()
+    assert window.page.message_bar.isVisibleTo(window)
+    assert "does not exist" in window.page.message_bar.text()
 
 
 def test_a_corrupt_database_shows_a_message(make_window: Make, demo: Path, qtbot: Any) -> None:
@@ -203,7 +203,7 @@ def test_a_corrupt_database_shows_a_message(make_window: Make, demo: Path, qtbot
     window = make_window()
     with qtbot.waitSignal(window.scan_failed, timeout=5000):
         window.open_cache(demo)
-    assert "not a usable Glance cache database" in window.message_bar.text()
+    assert "not a usable Glance cache database" in window.page.message_bar.text()
     assert (demo / "cache.db").read_bytes() == b"garbage" * 100
 
 
@@ -212,9 +212,9 @@ def test_cache_deleted_while_open(make_window: Make, demo: Path, qtbot: Any) -> 
     shutil.rmtree(demo)
     with qtbot.waitSignal(window.scan_failed, timeout=5000):
         window.refresh()
-    assert "does not exist" in window.message_bar.text()
-    assert "last good reading" in window.message_bar.text()
-    assert window.models[State.CACHED].rowCount() == 60  # still there to look at
+    assert "does not exist" in window.page.message_bar.text()
+    assert "last good reading" in window.page.message_bar.text()
+    assert window.page.models[State.CACHED].rowCount() == 60  # still there to look at
 
 
 def test_empty_state_offers_open_demo_and_recent(
@@ -223,45 +223,45 @@ def test_empty_state_offers_open_demo_and_recent(
     settings.setValue("recent_caches", [str(demo)])
     window = make_window()
     assert window.stack.currentIndex() == 0
-    assert window.open_button.text() == "&Open Cache…"
-    assert window.recent_list.count() == 1
-    assert window.recent_list.item(0).text() == str(demo)
+    assert window.empty_page.open_button.text() == "&Open Cache…"
+    assert window.empty_page.recent_list.count() == 1
+    assert window.empty_page.recent_list.item(0).text() == str(demo)
 
 
 def test_demo_opens(make_window: Make, qtbot: Any) -> None:
     window = make_window()
     with qtbot.waitSignal(window.refreshed, timeout=10_000):
-        window.demo_button.click()
-    assert window.models[State.CACHED].rowCount() == 240
+        window.empty_page.demo_button.click()
+    assert window.page.models[State.CACHED].rowCount() == 240
 
 
 def test_settings_are_remembered(
     make_window: Make, demo: Path, settings: QSettings, qtbot: Any
 ) -> None:
     window = make_window(demo)
-    window.header.max_edit.setText("12GiB")
-    window.header.max_edit.editingFinished.emit()
-    window.header.stall_edit.setText("6h")
-    window.header.stall_edit.editingFinished.emit()
-    window.tabs.setCurrentIndex(3)
-    window.views[State.CACHED].horizontalHeader().resizeSection(0, 333)
+    window.page.header.max_edit.setText("12GiB")
+    window.page.header.max_edit.editingFinished.emit()
+    window.page.header.stall_edit.setText("6h")
+    window.page.header.stall_edit.editingFinished.emit()
+    window.page.tabs.setCurrentIndex(3)
+    window.page.views[State.CACHED].horizontalHeader().resizeSection(0, 333)
     window.close()
     assert settings.value("last_cache") == str(demo)
 
     again = make_window(demo)
-    assert again.header.max_edit.text() == "12.0GiB"
-    assert again.header.stall_edit.text() == "6h"
-    assert again.tabs.currentIndex() == 3
-    assert again.views[State.CACHED].horizontalHeader().sectionSize(0) == 333
-    assert "of 12.0 GiB cached" in again.header.usage.text()
+    assert again.page.header.max_edit.text() == "12.0GiB"
+    assert again.page.header.stall_edit.text() == "6h"
+    assert again.page.tabs.currentIndex() == 3
+    assert again.page.views[State.CACHED].horizontalHeader().sectionSize(0) == 333
+    assert "of 12.0 GiB cached" in again.page.header.usage.text()
 
 
 def test_a_bad_maximum_is_refused(make_window: Make, demo: Path) -> None:
     window = make_window(demo)
-    window.header.max_edit.setText("lots")
-    window.header.max_edit.editingFinished.emit()
-    assert "is not a size" in window.header.max_edit.toolTip()
-    assert "of 10.0 GiB cached" in window.header.usage.text()
+    window.page.header.max_edit.setText("lots")
+    window.page.header.max_edit.editingFinished.emit()
+    assert "is not a size" in window.page.header.max_edit.toolTip()
+    assert "of 10.0 GiB cached" in window.page.header.usage.text()
 
 
 def test_the_event_loop_runs_while_a_large_cache_is_read(
@@ -274,23 +274,23 @@ def test_the_event_loop_runs_while_a_large_cache_is_read(
     ticks: list[bool] = []
     timer = QTimer()
     timer.setInterval(1)
-    timer.timeout.connect(lambda: ticks.append(window.scanner.busy))
+    timer.timeout.connect(lambda: ticks.append(bool(window.runner.active())))
     timer.start()
     with qtbot.waitSignal(window.refreshed, timeout=30_000):
         window.open_cache(big)
     timer.stop()
     assert any(ticks), "the GUI's event loop never ran while the scan was running"
-    assert window.models[State.CACHED].rowCount() == 20_000
+    assert window.page.models[State.CACHED].rowCount() == 20_000
 
 
 def test_open_dialog_opens_the_chosen_directory(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window()
-    window.open_action.trigger()
-    dialog = window.dialog
+    window.commands.open.trigger()
+    dialog = window.operations.dialog
     assert dialog.isVisible()
     with qtbot.waitSignal(window.refreshed, timeout=10_000):
         dialog.fileSelected.emit(str(demo))
-    assert window.header.path_label.text() == str(demo)
+    assert window.page.header.path_label.text() == str(demo)
     dialog.close()
 
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage
 
 from inspector.core import State, actions, open_cache
 from inspector.gui import MainWindow
-from inspector.gui.charts import ChartWidget
+from inspector.gui.widgets.charts import ChartWidget
 
 Make = Callable[..., MainWindow]
 
@@ -22,8 +22,10 @@ def show_statistics(window: MainWindow, qtbot: Any) -> None:
     window.resize(1200, 900)
     with qtbot.waitExposed(window):
         window.show()
-    window.tabs.setCurrentWidget(window.stats_view)
-    assert window.stats_view.stats is not None
+    # The figures are computed off the GUI thread, then shown.
+    with qtbot.waitSignal(window.controller.statistics_ready, timeout=10_000):
+        window.page.tabs.setCurrentWidget(window.page.stats_view)
+    assert window.page.stats_view.stats is not None
 
 
 def distinct_colors(chart: ChartWidget) -> int:
@@ -38,7 +40,7 @@ def distinct_colors(chart: ChartWidget) -> int:
 def test_every_chart_draws_something(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
     show_statistics(window, qtbot)
-    for chart in window.stats_view.charts:
+    for chart in window.page.stats_view.charts:
         assert chart.bars or chart.curve, chart.title
         assert distinct_colors(chart) > 5, chart.title
 
@@ -46,11 +48,11 @@ def test_every_chart_draws_something(make_window: Make, demo: Path, qtbot: Any) 
 def test_statistics_agree_with_the_header(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
     show_statistics(window, qtbot)
-    assert "12.5 GiB of 10.0 GiB cached" in window.header.usage.text()
-    assert "12.5 GiB of 10.0 GiB cached" in window.stats_view.headline.text()
+    assert "12.5 GiB of 10.0 GiB cached" in window.page.header.usage.text()
+    assert "12.5 GiB of 10.0 GiB cached" in window.page.stats_view.headline.text()
     cache = open_cache(demo)
     plan = actions.plan_prune(cache, cache.scan().entries, 10 * 1024**3)
-    assert f"evicts {len(plan.entries)} images" in window.stats_view.headline.text()
+    assert f"evicts {len(plan.entries)} images" in window.page.stats_view.headline.text()
 
 
 def test_statistics_follow_the_maximum_and_refreshes(
@@ -58,26 +60,27 @@ def test_statistics_follow_the_maximum_and_refreshes(
 ) -> None:
     window = make_window(demo)
     show_statistics(window, qtbot)
-    window.header.max_edit.setText("20GiB")
-    window.header.max_edit.editingFinished.emit()
-    assert "of 20.0 GiB cached" in window.stats_view.headline.text()
-    assert window.stats_view.lru_chart.threshold == 20 * 1024**3
+    window.page.header.max_edit.setText("20GiB")
+    with qtbot.waitSignal(window.controller.statistics_ready, timeout=10_000):
+        window.page.header.max_edit.editingFinished.emit()
+    assert "of 20.0 GiB cached" in window.page.stats_view.headline.text()
+    assert window.page.stats_view.lru_chart.threshold == 20 * 1024**3
     with open(demo / "00000000-aaaa-4bbb-8ccc-000000000001", "wb") as f:
         f.truncate(10 * 1024**3)
-    with qtbot.waitSignal(window.refreshed, timeout=5000):
+    with qtbot.waitSignals([window.refreshed, window.controller.statistics_ready], timeout=5000):
         window.refresh()
-    assert "22.5 GiB of 20.0 GiB cached" in window.stats_view.headline.text()
+    assert "22.5 GiB of 20.0 GiB cached" in window.page.stats_view.headline.text()
 
 
 def test_clicking_a_bar_selects_its_entry(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
     show_statistics(window, qtbot)
-    chart = window.stats_view.largest_chart
-    largest = window.stats_view.stats.largest[0]  # type: ignore[union-attr]
+    chart = window.page.stats_view.largest_chart
+    largest = window.page.stats_view.stats.largest[0]  # type: ignore[union-attr]
     qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=chart.bar_rects()[0].center().toPoint())
-    assert window.current_state() is State.CACHED
-    assert window.tabs.currentIndex() == 0
-    assert [e.id for e in window.views[State.CACHED].selected_entries()] == [largest.id]
+    assert window.page.current_state() is State.CACHED
+    assert window.page.tabs.currentIndex() == 0
+    assert [e.id for e in window.page.views[State.CACHED].selected_entries()] == [largest.id]
 
 
 def test_clicking_beyond_the_maximum_selects_what_a_prune_evicts(
@@ -85,14 +88,14 @@ def test_clicking_beyond_the_maximum_selects_what_a_prune_evicts(
 ) -> None:
     window = make_window(demo)
     show_statistics(window, qtbot)
-    chart = window.stats_view.lru_chart
+    chart = window.page.stats_view.lru_chart
     plot = chart.plot_rect()
     qtbot.mouseClick(
         chart, Qt.MouseButton.LeftButton, pos=QPoint(int(plot.right()) - 3, int(plot.center().y()))
     )
     cache = open_cache(demo)
     plan = actions.plan_prune(cache, cache.scan().entries, 10 * 1024**3)
-    selected = {e.id for e in window.views[State.CACHED].selected_entries()}
+    selected = {e.id for e in window.page.views[State.CACHED].selected_entries()}
     assert selected == {e.id for e in plan.entries}
     assert window.selection_label.text().startswith(f"{len(plan.entries)} selected")
 
@@ -100,7 +103,7 @@ def test_clicking_beyond_the_maximum_selects_what_a_prune_evicts(
 def test_a_chart_saves_as_png(make_window: Make, demo: Path, qtbot: Any, tmp_path: Path) -> None:
     window = make_window(demo)
     show_statistics(window, qtbot)
-    chart = window.stats_view.hits_chart
+    chart = window.page.stats_view.hits_chart
     out = tmp_path / "hits.png"
     assert chart.save_png(str(out))
     image = QImage(str(out))
@@ -111,34 +114,34 @@ def test_export_writes_the_filtered_table(
     make_window: Make, demo: Path, qtbot: Any, tmp_path: Path
 ) -> None:
     window = make_window(demo)
-    window.filter_edit.setText("a")
-    window._apply_filter()
-    proxy = window.proxies[State.CACHED]
+    window.page.filter_edit.setText("a")
+    window.page.apply_filter()
+    proxy = window.page.proxies[State.CACHED]
     shown = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
     assert 0 < len(shown) < 60
     out = tmp_path / "cached.csv"
     with qtbot.waitSignal(window.job_done, timeout=10_000):
-        window.export_table(str(out))
+        window.operations.export_table(str(out))
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["id"] for r in rows] == shown
     assert {r["state"] for r in rows} == {"cached"}
     out_json = tmp_path / "cached.json"
     with qtbot.waitSignal(window.job_done, timeout=10_000):
-        window.export_table(str(out_json))
+        window.operations.export_table(str(out_json))
     doc = json.loads(out_json.read_text())
     assert doc["driver"] == "sqlite"
     assert [e["id"] for e in doc["entries"]] == shown
-    assert window.result_box.text().startswith(f"Exported {len(shown)} of {len(shown)}")
+    assert window.operations.result_box.text().startswith(f"Exported {len(shown)} of {len(shown)}")
 
 
 def test_export_through_the_file_dialog(
     make_window: Make, demo: Path, qtbot: Any, tmp_path: Path
 ) -> None:
     window = make_window(demo)
-    window.tabs.setCurrentIndex(1)  # Queued
-    window.export_action.trigger()
-    dialog = window.dialog
+    window.page.tabs.setCurrentIndex(1)  # Queued
+    window.commands.export.trigger()
+    dialog = window.operations.dialog
     assert dialog is not None and dialog.isVisible()
     out = tmp_path / "queue.csv"
     with qtbot.waitSignal(window.job_done, timeout=10_000):

@@ -1,15 +1,20 @@
-"""The columns each state's table shows: title, display text, raw sort value."""
+"""The columns each state's table shows: title, display text, and the core sort key.
+
+Sorting is the core's (:mod:`inspector.core.sorting`): each column names the
+key it sorts by, so the window and ``cache-inspector-cli list --sort`` order
+rows the same way, unknown values last in either direction.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 
 from inspector.core import Entry, State
+from inspector.core.sorting import Clock
 from inspector.report import formatting
 
 _NEVER = datetime.fromtimestamp(0, UTC)
@@ -26,13 +31,22 @@ class Context:
     now: datetime
     stall_time: float
 
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.now.timestamp(), self.stall_time)
+
+    @classmethod
+    def now_with(cls, stall_time: float) -> Context:
+        return cls(datetime.now(UTC), stall_time)
+
 
 @dataclass(frozen=True)
 class Column:
     key: str
     title: str
     text: Callable[[Entry, Context], str]
-    sort_key: Callable[[Entry, Context], Any]
+    #: The name of the core sort key (:data:`inspector.core.sorting.KEYS`).
+    sort: str
     tooltip: Callable[[Entry, Context], str] | None = None
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
@@ -58,32 +72,28 @@ def _size_col() -> Column:
         "size",
         _tr("Size"),
         lambda e, c: formatting.size(e.size),
-        lambda e, c: e.size,
+        "size",
         lambda e, c: _tr("%s bytes") % f"{e.size:,}",
         RIGHT,
     )
 
 
 def _id_col() -> Column:
-    return Column("id", _tr("ID"), lambda e, c: e.id, lambda e, c: e.id, lambda e, c: e.id)
+    return Column("id", _tr("ID"), lambda e, c: e.id, "id", lambda e, c: e.id)
 
 
 def _time_col(key: str, title: str, attr: str) -> Column:
-    ts_attr = {"last_accessed": "accessed_ts", "last_modified": "modified_ts"}[attr]
+    sort = {"last_accessed": "accessed", "last_modified": "modified"}[attr]
 
     def get(e: Entry) -> datetime | None:
         value: datetime | None = getattr(e, attr)
         return value
 
-    def sort_key(e: Entry, c: Context) -> tuple[bool, float]:
-        ts: float | None = getattr(e, ts_attr)
-        return (ts is None, ts or 0.0)
-
     return Column(
         key,
         title,
         lambda e, c: formatting.ago(get(e), c.now),
-        sort_key,
+        sort,
         lambda e, c: (
             _tr("never accessed since cached")
             if get(e) == _NEVER
@@ -93,12 +103,7 @@ def _time_col(key: str, title: str, attr: str) -> Column:
 
 
 def _note_col() -> Column:
-    return Column(
-        "note",
-        _tr("Note"),
-        lambda e, c: str(e.note) if e.note else "",
-        lambda e, c: str(e.note) if e.note else "",
-    )
+    return Column("note", _tr("Note"), lambda e, c: str(e.note) if e.note else "", "note")
 
 
 #: The order a table starts in: the biggest images, the queue's order, the newest failures.
@@ -119,18 +124,13 @@ def columns_for(state: State) -> list[Column]:
                 "hits",
                 _tr("Hits"),
                 lambda e, c: "?" if e.hits is None else f"{e.hits:,}",
-                lambda e, c: -1 if e.hits is None else e.hits,
+                "hits",
                 lambda e, c: _tr("unknown") if e.hits is None else "",
                 RIGHT,
             ),
             _time_col("last_accessed", _tr("Last accessed"), "last_accessed"),
             _time_col("last_modified", _tr("Last modified"), "last_modified"),
-            Column(
-                "checksum",
-                _tr("Checksum"),
-                lambda e, c: e.checksum or "",
-                lambda e, c: e.checksum or "",
-            ),
+            Column("checksum", _tr("Checksum"), lambda e, c: e.checksum or "", "checksum"),
             _note_col(),
         ]
     if state is State.QUEUED:
@@ -139,7 +139,7 @@ def columns_for(state: State) -> list[Column]:
                 "position",
                 _tr("Position"),
                 lambda e, c: "" if e.position is None else str(e.position),
-                lambda e, c: -1 if e.position is None else e.position,
+                "position",
                 lambda e, c: _tr("taken by the prefetcher in this order"),
                 RIGHT,
             ),
@@ -159,7 +159,7 @@ def columns_for(state: State) -> list[Column]:
                     if e.last_modified
                     else ""
                 ),
-                lambda e, c: (e.modified_ts is None, -(e.modified_ts or 0.0)),
+                "age",
                 None,
                 RIGHT,
             ),
@@ -167,7 +167,7 @@ def columns_for(state: State) -> list[Column]:
                 "stalled",
                 _tr("Stalled"),
                 _stalled_text,
-                lambda e, c: _stall_at(e, c) if e.last_modified else 0.0,
+                "stalled",
                 lambda e, c: (
                     _tr("clean removes it from %s")
                     % formatting.exact_time(datetime.fromtimestamp(_stall_at(e, c), UTC))
@@ -184,9 +184,14 @@ def columns_for(state: State) -> list[Column]:
             "error",
             _tr("Error"),
             lambda e, c: e.error if e.error is not None else _tr("(not recorded)"),
-            lambda e, c: e.error or "",
+            "error",
             lambda e, c: (
                 e.error or _tr("This cache's driver does not record why a download failed.")
             ),
         ),
     ]
+
+
+def sort_key_of(state: State, column_key: str) -> str:
+    """The core sort key behind one of ``state``'s columns."""
+    return next(c.sort for c in columns_for(state) if c.key == column_key)

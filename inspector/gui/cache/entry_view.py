@@ -9,8 +9,8 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from inspector.core import Entry
-from inspector.gui.entry_model import EntryRole
-from inspector.gui.filter_proxy import IdFilterProxy
+from inspector.gui.cache.entry_model import EntryRole
+from inspector.gui.cache.filter_proxy import IdFilterProxy
 
 
 class EntryTableView(QTableView):
@@ -70,6 +70,13 @@ class EntryTableView(QTableView):
             | QItemSelectionModel.SelectionFlag.Rows
         )
         self.selectionModel().select(selection, flags)
+
+    def restore_header(self, state: object) -> None:
+        """Column widths, order and sort as saved; the default sort stays when there are none."""
+        header = self.horizontalHeader()
+        if state is None or not header.restoreState(state):  # type: ignore[arg-type]
+            return
+        self.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def set_column_widths(self) -> None:
         header = self.horizontalHeader()

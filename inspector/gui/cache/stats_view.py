@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from inspector.core import STATES, State
 from inspector.core.stats import Statistics
-from inspector.gui.charts import Bar, ChartWidget
+from inspector.gui.widgets.charts import Bar, ChartWidget
 from inspector.report import formatting
 
 
@@ -77,6 +77,8 @@ class StatisticsView(QScrollArea):
         for chart in self.charts[1:]:
             chart.ids_clicked.connect(self._select_cached)
         self.stats: Statistics | None = None
+        #: The figures shown are older than the reading (or the maximum): recompute when shown.
+        self.stale = True
 
     def show_statistics(self, st: Statistics) -> None:
         self.stats = st

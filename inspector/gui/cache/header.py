@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -73,6 +74,7 @@ class CacheHeader(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.tr("Ma&ximum:"), self.max_edit)
         form.addRow(self.tr("S&tall time:"), self.stall_edit)
+        self.form = form
 
         grid = QGridLayout(self)
         grid.setContentsMargins(8, 6, 8, 2)
@@ -86,38 +88,50 @@ class CacheHeader(QWidget):
         self._stall_time = 0.0
         self._cached_bytes = 0
 
-    def set_cache(self, path: str, kind: str, read_only: bool) -> None:
+    def set_cache(self, path: str, kind: str, read_only: bool, why: str = "") -> None:
         self.path_label.setText(path)
         self.path_label.setToolTip(path)
         self.kind_label.setText(kind)
+        self.kind_label.setAccessibleDescription(kind)
         self.read_only_label.setVisible(read_only)
+        self.read_only_label.setToolTip(why)
 
-    def set_limits(self, max_size: int, stall_time: float) -> None:
-        self._max_size = max_size
-        self._stall_time = stall_time
-        self.max_edit.setText(formatting.size(max_size).replace(" ", ""))
-        self.stall_edit.setText(formatting.duration_spec(stall_time))
+    def set_limits(self, max_size: int | None, stall_time: float | None) -> None:
+        """The limits in force; a kind without one (``None``) shows no field for it."""
+        self._max_size = max_size or 0
+        self._stall_time = stall_time or 0.0
+        self.form.setRowVisible(self.max_edit, max_size is not None)
+        self.form.setRowVisible(self.stall_edit, stall_time is not None)
+        if max_size is not None:
+            self.max_edit.setText(formatting.size(max_size).replace(" ", ""))
+        if stall_time is not None:
+            self.stall_edit.setText(formatting.duration_spec(stall_time))
         self._show_usage()
 
-    def set_summary(self, summary: Summary | None) -> None:
+    def set_summary(
+        self, summary: Summary | None, states: Sequence[State] = STATES, has_hits: bool = True
+    ) -> None:
+        """What the reading holds; ``None`` while there is none (no bar is drawn then)."""
+        self.usage.setVisible(summary is not None)
         if summary is None:
             self._cached_bytes = 0
             self.counts_label.setText(self.tr("Reading the cache…"))
-            self._show_usage()
             return
         self._cached_bytes = summary.total_size
         parts = []
-        for state in STATES:
+        for state in states:
             t = summary.totals(state)
             text = f"{t.count:,} {state}"
             if state is not State.QUEUED:
                 text += f" ({formatting.size(t.bytes)})"
             parts.append(text)
-        hits = f"{summary.hits:,} hits"
-        if summary.unknown_hits:
-            hits += self.tr(" (unknown for %s)") % f"{summary.unknown_hits:,}"
-        parts.append(hits)
+        if has_hits:
+            hits = f"{summary.hits:,} hits"
+            if summary.unknown_hits:
+                hits += self.tr(" (unknown for %s)") % f"{summary.unknown_hits:,}"
+            parts.append(hits)
         self.counts_label.setText(" · ".join(parts))
+        self.counts_label.setAccessibleDescription(self.counts_label.text())
         self._show_usage()
 
     def _show_usage(self) -> None:

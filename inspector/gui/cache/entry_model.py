@@ -15,9 +15,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from inspector.core import Entry, State
-from inspector.gui.columns import Column, Context, columns_for
+from inspector.core.sorting import KEYS, is_stalled, sort_entries
+from inspector.gui.cache.columns import Column, Context, columns_for
 
-#: Raw, comparable value of a cell (bytes, epoch seconds): what sorting uses.
+#: Raw, comparable value of a cell (bytes, epoch seconds; None when unknown).
 SortRole = Qt.ItemDataRole.UserRole + 1
 #: The backing :class:`Entry` of a row.
 EntryRole = Qt.ItemDataRole.UserRole + 2
@@ -29,21 +30,16 @@ DEFAULT_STALL_TIME = 86400.0
 #: Above this many rows removed or added, one layout change replaces the row signals.
 BULK_CHANGE = 500
 
-#: (column key, descending)
+#: (core sort key, descending): how a table is ordered, for sorting off the GUI thread.
 SortSpec = tuple[str, bool]
 
 
-def sort_entries(
-    rows: list[Entry], columns: Sequence[Column], spec: SortSpec | None, context: Context
-) -> None:
-    """Sort ``rows`` in place by a column's raw key (no Qt involved: any thread)."""
+def sorted_rows(rows: Sequence[Entry], spec: SortSpec | None, context: Context) -> list[Entry]:
+    """``rows`` in the order of ``spec``, by the core's sort (no Qt involved: any thread)."""
     if spec is None:
-        return
-    key_name, descending = spec
-    column = next((c for c in columns if c.key == key_name), None)
-    if column is not None:
-        key = column.sort_key
-        rows.sort(key=lambda e: key(e, context), reverse=descending)
+        return list(rows)
+    key, descending = spec
+    return sort_entries(rows, key, descending, context.clock)
 
 
 #: Rows with an inconsistency (a row without its file, ...) and stalled downloads.
@@ -87,7 +83,7 @@ class EntryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return col.text(entry, self.context)
         if role == SortRole:
-            return col.sort_key(entry, self.context)
+            return KEYS[col.sort](entry, self.context.clock)
         if role == EntryRole:
             return entry
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -106,9 +102,8 @@ class EntryTableModel(QAbstractTableModel):
 
     def is_stalled(self, entry: Entry) -> bool:
         """Whether Glance's clean would remove this incomplete download now."""
-        if entry.modified_ts is None:
-            return False
-        return entry.modified_ts < self.context.now.timestamp() - self.context.stall_time
+        clock = self.context.clock
+        return is_stalled(entry, clock.now, clock.stall_time)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -139,11 +134,11 @@ class EntryTableModel(QAbstractTableModel):
         self._relayout(self._rows, presorted=False)
 
     def sort_spec(self) -> SortSpec | None:
-        """The current order as (column key, descending), for sorting off the GUI thread."""
+        """The current order as (core sort key, descending), for sorting off the GUI thread."""
         if self._sort is None:
             return None
         column, order = self._sort
-        return (self.columns[column].key, order == Qt.SortOrder.DescendingOrder)
+        return (self.columns[column].sort, order == Qt.SortOrder.DescendingOrder)
 
     def _relayout(
         self, rows: Sequence[Entry], presorted: bool, row_of: dict[str, int] | None = None
@@ -156,9 +151,7 @@ class EntryTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         keys = [self._rows[i.row()].id for i in persistent]
-        self._rows = list(rows)
-        if not presorted:
-            sort_entries(self._rows, self.columns, self.sort_spec(), self.context)
+        self._rows = list(rows) if presorted else sorted_rows(rows, self.sort_spec(), self.context)
         if presorted and row_of is not None:
             self._row_of = row_of
         else:
@@ -200,11 +193,11 @@ class EntryTableModel(QAbstractTableModel):
         if not self._rows:
             if entries:
                 self.beginResetModel()
-                self._rows = list(entries)
                 if presorted:
-                    self._row_of = row_of  # built for this model by the scanner
+                    self._rows = list(entries)
+                    self._row_of = row_of  # built for this model off the GUI thread
                 else:
-                    sort_entries(self._rows, self.columns, self.sort_spec(), self.context)
+                    self._rows = sorted_rows(entries, self.sort_spec(), self.context)
                     self._row_of = {e.id: i for i, e in enumerate(self._rows)}
                 self.endResetModel()
             return

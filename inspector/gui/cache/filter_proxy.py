@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
-from inspector.gui.entry_model import EntryTableModel
+from inspector.gui.cache.entry_model import EntryTableModel
 
 
 class IdFilterProxy(QSortFilterProxyModel):

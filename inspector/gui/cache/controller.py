@@ -1,0 +1,286 @@
+"""One open cache: reading it, following it, changing it, all through the runner.
+
+The :class:`CacheController` owns the source being shown, its last good
+reading, the file watcher and the debounce that rereads the cache when its
+service changes it, and the change jobs on it.  Everything heavy runs as a
+:class:`~inspector.gui.workers.Task`: the reading (with the rows split by
+state and sorted for each table, off the GUI thread), the statistics, and the
+jobs.  It never touches a widget; the window connects its signals to the page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
+
+from inspector.core import CacheSource, Entry, Limits, Reading, ScanCancelled, State, read, stats
+from inspector.core.actions import JobProgress, JobResult
+from inspector.gui.cache.columns import Context
+from inspector.gui.cache.entry_model import SortSpec, sorted_rows
+from inspector.gui.workers import Cancelled, Reporter, Runner, Task
+
+log = logging.getLogger(__name__)
+
+#: How long the watcher waits for the service to settle before rereading.
+WATCH_DEBOUNCE_MS = 500
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A reading, with each state's rows already sorted for its table (off the GUI thread)."""
+
+    reading: Reading
+    rows: dict[State, list[Entry]]
+    #: Each state's ids to their place in ``rows``.
+    row_of: dict[State, dict[str, int]]
+    #: The order ``rows`` are in, and the clock it was taken with.
+    sorts: dict[State, SortSpec | None]
+    context: Context
+
+
+def prepare(
+    source: CacheSource,
+    read_only: bool,
+    sorts: dict[State, SortSpec | None],
+    context: Context,
+    reporter: Reporter,
+) -> ReadResult:
+    """Read ``source`` and lay its rows out for the tables; runs on a worker thread."""
+    try:
+        reading = read(source, lambda n: reporter.progress(n), read_only=read_only)
+    except ScanCancelled:
+        raise Cancelled from None
+    rows: dict[State, list[Entry]] = {s: [] for s in reading.driver.states}
+    for e in reading.snapshot.entries:
+        rows.setdefault(e.state, []).append(e)
+    for state in rows:
+        rows[state] = sorted_rows(rows[state], sorts.get(state), context)
+    row_of = {s: {e.id: i for i, e in enumerate(r)} for s, r in rows.items()}
+    return ReadResult(reading, rows, row_of, sorts, context)
+
+
+def settings_source(source: CacheSource) -> CacheSource:
+    """The source as settings and the runner's lanes know it: the same whatever kind was named."""
+    return replace(source, kind=None)
+
+
+class CacheController(QObject):
+    read_started = Signal()
+    read_progress = Signal(int)
+    read_done = Signal(object)  # ReadResult
+    read_failed = Signal(str)
+    read_cancelled = Signal()
+    statistics_ready = Signal(object)  # Statistics
+    job_started = Signal(str)
+    job_progress = Signal(int, int)
+    job_finished = Signal(str, object)  # title, JobResult
+    job_failed = Signal(str, str)  # title, message
+
+    def __init__(self, runner: Runner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.source: CacheSource | None = None
+        self.last: ReadResult | None = None
+        self.force_read_only = False
+        #: Set by the window: each table's order now, and the clock for time columns.
+        self.sorts: Callable[[], dict[State, SortSpec | None]] = dict
+        self.context: Callable[[], Context] = lambda: Context.now_with(86400.0)
+        self._tasks: dict[int, str] = {}  # my tasks: id -> "read", "stats" or "job"
+        self._job: Task | None = None
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.directoryChanged.connect(self._disk_changed)
+        self.watcher.fileChanged.connect(self._disk_changed)
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(WATCH_DEBOUNCE_MS)
+        self.debounce.timeout.connect(self.refresh)
+        runner.started.connect(self._started)
+        runner.progress.connect(self._progress)
+        runner.result.connect(self._result)
+        runner.error.connect(self._error)
+        runner.cancelled.connect(self._cancelled)
+
+    # -- what is shown ---------------------------------------------------------
+
+    @property
+    def key(self) -> str:
+        return "" if self.source is None else settings_source(self.source).settings_key()
+
+    @property
+    def reading(self) -> Reading | None:
+        return None if self.last is None else self.last.reading
+
+    @property
+    def read_only(self) -> bool:
+        reading = self.reading
+        return self.force_read_only or (reading is not None and not reading.writable)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a change job runs on this cache."""
+        return self._job is not None
+
+    def open(self, source: CacheSource) -> None:
+        """Show ``source`` from now on; its reading runs on the runner."""
+        if self.source != source:
+            self.last = None
+        self.source = source
+        self.refresh()
+
+    def close(self) -> None:
+        self.debounce.stop()
+        self._unwatch()
+        if self.source is not None:
+            self.runner.cancel(source=self.key)
+        self.source = None
+        self.last = None
+
+    # -- reading ---------------------------------------------------------------
+
+    @Slot()
+    def refresh(self) -> None:
+        source = self.source
+        if source is None:
+            return
+        active = {t.id for t in self.runner.active()}
+        self._tasks = {i: what for i, what in self._tasks.items() if i in active}
+        sorts, context, read_only = self.sorts(), self.context(), self.force_read_only
+        task = Task(
+            self.tr("Reading"),
+            lambda r: prepare(source, read_only, sorts, context, r),
+            source=self.key,
+            lane=f"read:{self.key}",
+        )
+        self._tasks[task.id] = "read"
+        self.runner.submit(task)
+
+    def cancel_reading(self) -> None:
+        for task in self.runner.active():
+            if self._tasks.get(task.id) == "read":
+                self.runner.cancel(task)
+
+    def request_statistics(self, max_size: int) -> None:
+        """Compute the Statistics view's figures for the last reading, off the GUI thread.
+
+        Requests coalesce: a newer one supersedes one not yet delivered.
+        """
+        if self.last is None:
+            return
+        reading = self.last.reading
+
+        def compute(_: Reporter) -> stats.Statistics:
+            entries = reading.snapshot.entries
+            return stats.compute(
+                entries, max_size, eviction_order=reading.driver.eviction_order(entries)
+            )
+
+        task = Task(self.tr("Statistics"), compute, source=self.key, lane=f"stats:{self.key}")
+        self._tasks[task.id] = "stats"
+        self.runner.submit(task)
+
+    def limits(self, stored: Callable[[CacheSource, Limits], Limits]) -> Limits:
+        """The limits in force: the user's for this cache, else the service's."""
+        defaults = self.reading.limits if self.reading else Limits(10 * 1024**3, 86400.0)
+        return stored(settings_source(self.source), defaults) if self.source else defaults
+
+    # -- watching --------------------------------------------------------------
+
+    def _unwatch(self) -> None:
+        old = self.watcher.directories() + self.watcher.files()
+        if old:
+            self.watcher.removePaths(old)
+
+    def _watch(self, paths: list[Path]) -> None:
+        self._unwatch()
+        existing = [str(p) for p in paths if p.exists()]
+        if existing:
+            self.watcher.addPaths(existing)
+
+    @Slot(str)
+    def _disk_changed(self, _path: str) -> None:
+        if not self.busy:  # a job's own changes are read once, when it ends
+            self.debounce.start()
+
+    # -- changing --------------------------------------------------------------
+
+    def run_job(self, title: str, job: Callable[[JobProgress], JobResult]) -> bool:
+        """Run a change on this cache; refused (False) while another one runs on it."""
+        task = Task(title, lambda r: job(r.progress), source=self.key, exclusive=True)
+        self._tasks[task.id] = "job"
+        if not self.runner.submit(task):
+            del self._tasks[task.id]
+            return False
+        return True
+
+    def cancel_job(self) -> None:
+        if self._job is not None:
+            self.runner.cancel(self._job)
+
+    # -- what the runner says ----------------------------------------------------
+
+    def _mine(self, task: Task) -> str | None:
+        return self._tasks.get(task.id) if task.source == self.key else None
+
+    @Slot(object)
+    def _started(self, task: Task) -> None:
+        what = self._mine(task)
+        if what == "read":
+            self.read_started.emit()
+        elif what == "job":
+            self._job = task
+            self.job_started.emit(task.title)
+
+    @Slot(object, int, int)
+    def _progress(self, task: Task, done: int, total: int) -> None:
+        what = self._mine(task)
+        if what == "read":
+            self.read_progress.emit(done)
+        elif what == "job":
+            self.job_progress.emit(done, total)
+
+    def _end(self, task: Task) -> str | None:
+        what = self._mine(task)
+        self._tasks.pop(task.id, None)
+        if what == "job":
+            self._job = None
+        return what
+
+    @Slot(object, object)
+    def _result(self, task: Task, value: object) -> None:
+        what = self._end(task)
+        if what == "read":
+            assert isinstance(value, ReadResult)
+            self.last = value
+            log.info("read %s: %d entries", task.source, len(value.reading.snapshot.entries))
+            self._watch(value.reading.driver.watch_paths())
+            self.read_done.emit(value)
+        elif what == "stats":
+            self.statistics_ready.emit(value)
+        elif what == "job":
+            self.job_finished.emit(task.title, value)
+            self.refresh()
+
+    @Slot(object, str)
+    def _error(self, task: Task, message: str) -> None:
+        what = self._end(task)
+        if what == "read":
+            if self.source is not None and self.source.path is not None:
+                self._watch([self.source.path])
+            self.read_failed.emit(message)
+        elif what == "job":
+            self.job_failed.emit(task.title, message)
+            self.refresh()
+        elif what == "stats":
+            log.warning("statistics of %s failed: %s", task.source, message)
+
+    @Slot(object)
+    def _cancelled(self, task: Task) -> None:
+        what = self._end(task)
+        if what == "read":
+            self.read_cancelled.emit()
+        elif what == "job":  # pragma: no cover - jobs return their own cancelled result
+            self.refresh()

@@ -1,0 +1,279 @@
+"""The page of one open cache: header, filter, a table tab per state, and the statistics.
+
+Which tabs there are follows the kind's capabilities (its states); the page
+shows what the controller read and says what the user selected, and nothing
+else: it runs nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTabWidget, QVBoxLayout, QWidget
+
+from inspector.core import STATES, CacheSource, Entry, State
+from inspector.gui.cache.columns import DEFAULT_SORT, Context
+from inspector.gui.cache.controller import ReadResult
+from inspector.gui.cache.entry_model import EntryRole, EntryTableModel, SortSpec
+from inspector.gui.cache.entry_view import EntryTableView
+from inspector.gui.cache.filter_proxy import IdFilterProxy
+from inspector.gui.cache.header import CacheHeader
+from inspector.gui.cache.stats_view import StatisticsView
+from inspector.gui.icons import icon
+from inspector.gui.widgets.message_bar import MessageBar
+from inspector.report import formatting
+
+STATE_TITLES = {
+    State.CACHED: "Cached",
+    State.QUEUED: "Queued",
+    State.INCOMPLETE: "Incomplete",
+    State.INVALID: "Invalid",
+}
+
+EMPTY_HINTS = {
+    State.CACHED: "No cached images.",
+    State.QUEUED: "Nothing is queued for the prefetcher.",
+    State.INCOMPLETE: "No downloads in flight.",
+    State.INVALID: "No failed downloads.",
+}
+
+
+class CachePage(QWidget):
+    #: The selection or the rows shown changed (the status bar and actions follow).
+    selection_changed = Signal()
+    #: Another tab is shown.
+    tab_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        self.message_bar = MessageBar()
+        layout.addWidget(self.message_bar)
+        self.header = CacheHeader()
+        layout.addWidget(self.header)
+
+        filter_row = QHBoxLayout()
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(self.tr("Filter by image id (Ctrl+F)"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName(self.tr("Filter by image id"))
+        self.filter_timer = QTimer(self)
+        self.filter_timer.setSingleShot(True)
+        self.filter_timer.setInterval(150)
+        self.filter_timer.timeout.connect(self.apply_filter)
+        self.filter_edit.textChanged.connect(self.filter_timer.start)
+        filter_label = QLabel(self.tr("F&ilter:"))
+        filter_label.setBuddy(self.filter_edit)
+        filter_row.addWidget(filter_label)
+        filter_row.addWidget(self.filter_edit, 1)
+        layout.addLayout(filter_row)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(self.tr("Entry states"))
+        self.tabs.setDocumentMode(True)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        layout.addWidget(self.tabs, 1)
+        self.states: tuple[State, ...] = ()
+        self.models: dict[State, EntryTableModel] = {}
+        self.proxies: dict[State, IdFilterProxy] = {}
+        self.views: dict[State, EntryTableView] = {}
+        self.empty_labels: dict[State, QLabel] = {}
+        self.holders: dict[State, QWidget] = {}
+        self.stats_view = StatisticsView()
+        self.stats_view.select_requested.connect(self.select_from_chart)
+        self._last_state = State.CACHED
+        self.set_states(STATES)
+
+    # -- tabs ------------------------------------------------------------------
+
+    def set_states(self, states: Sequence[State]) -> None:
+        """One table tab per state the kind has, then Statistics."""
+        states = tuple(states)
+        if states == self.states:
+            return
+        self.tabs.blockSignals(True)
+        self.tabs.clear()
+        for state in states:
+            if state not in self.models:
+                self._make_table(state)
+            self.tabs.addTab(self.holders[state], self.tr(STATE_TITLES[state]))
+        self.tabs.addTab(self.stats_view, icon("statistics"), self.tr("Statistics"))
+        self.tabs.blockSignals(False)
+        self.states = states
+        self._last_state = states[0]
+
+    def _make_table(self, state: State) -> None:
+        model = EntryTableModel(state, self)
+        proxy = IdFilterProxy(model, self)
+        view = EntryTableView(proxy, self.tr("%s entries") % self.tr(STATE_TITLES[state]))
+        view.set_column_widths()
+        view.selection_summary_changed.connect(self.selection_changed)
+        key, order = DEFAULT_SORT[state]
+        view.sortByColumn(model.column_index(key), order)
+        holder = QWidget()
+        holder_layout = QVBoxLayout(holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        empty = QLabel(self.tr(EMPTY_HINTS[state]))
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setStyleSheet("QLabel { color: palette(mid); padding: 24px; }")
+        empty.hide()
+        holder_layout.addWidget(empty)
+        holder_layout.addWidget(view, 1)
+        self.models[state], self.proxies[state], self.views[state] = model, proxy, view
+        self.empty_labels[state] = empty
+        self.holders[state] = holder
+
+    def show_tab(self, index: int) -> None:
+        """Show a tab and put the focus where the keyboard can use it."""
+        if not 0 <= index < self.tabs.count():
+            return
+        self.tabs.setCurrentIndex(index)
+        if self.statistics_shown():
+            self.stats_view.setFocus()
+        else:
+            self.current_view().setFocus()
+
+    def current_state(self) -> State:
+        """The state of the table tab shown (or last shown, on the Statistics tab)."""
+        index = self.tabs.currentIndex()
+        if 0 <= index < len(self.states):
+            self._last_state = self.states[index]
+        return self._last_state
+
+    def statistics_shown(self) -> bool:
+        return self.tabs.currentWidget() is self.stats_view
+
+    def current_view(self) -> EntryTableView:
+        return self.views[self.current_state()]
+
+    @Slot(int)
+    def _tab_changed(self, _index: int) -> None:
+        self.tab_changed.emit()
+        self.selection_changed.emit()
+
+    # -- contents --------------------------------------------------------------
+
+    def clear(self) -> None:
+        for model in self.models.values():
+            model.update([])
+
+    def sort_specs(self) -> dict[State, SortSpec | None]:
+        return {s: self.models[s].sort_spec() for s in self.states}
+
+    def set_context(self, context: Context) -> None:
+        for model in self.models.values():
+            model.set_context(context)
+
+    def show_opening(self, source: CacheSource, read_only: bool) -> None:
+        """A cache is being opened: its name, no figures yet."""
+        self.message_bar.clear_message()
+        self.header.set_cache(source.display_name(), self.tr("reading…"), read_only)
+        self.header.set_summary(None)
+
+    def show_result(self, result: ReadResult, read_only: bool) -> None:
+        """Put a reading in the header and its rows in the tables.
+
+        The rows come sorted off the GUI thread; they are taken as they are
+        wherever the table's order has not changed since.
+        """
+        reading = result.reading
+        caps = reading.driver.capabilities
+        why = reading.read_only_reason or ("opened read-only" if read_only else "")
+        self.header.set_cache(reading.source.display_name(), reading.driver.title, read_only, why)
+        self.header.set_summary(reading.summary, caps.states, caps.has_hits)
+        self.set_states(caps.states)
+        for state in self.states:
+            model = self.models[state]
+            presorted = (
+                result.sorts.get(state) == model.sort_spec()
+                and result.context.stall_time == model.context.stall_time
+            )
+            model.update(result.rows.get(state, []), presorted, result.row_of.get(state))
+        self.update_counts()
+        if reading.snapshot.warnings:
+            self.message_bar.show_message("warning", "\n".join(reading.snapshot.warnings))
+        elif self.message_bar.level:
+            self.message_bar.clear_message()
+
+    def show_failure(self, message: str, source: CacheSource | None, has_reading: bool) -> None:
+        """A reading failed: say why; the last good reading, if any, stays to look at."""
+        if not has_reading:
+            name = source.display_name() if source else ""
+            self.header.set_cache(name, self.tr("unknown"), False)
+            self.header.counts_label.setText("")
+        prefix = self.tr("Showing the last good reading. ") if has_reading else ""
+        self.message_bar.show_message("error", prefix + message)
+
+    def show_cancelled(self, has_reading: bool) -> None:
+        if not has_reading:
+            self.header.counts_label.setText(
+                self.tr("Reading was cancelled: press F5 to read it.")
+            )
+
+    def update_counts(self) -> None:
+        for i, state in enumerate(self.states):
+            n = self.models[state].rowCount()
+            self.tabs.setTabText(i, f"{self.tr(STATE_TITLES[state])} ({n:,})")
+            self.empty_labels[state].setVisible(n == 0)
+            self.views[state].setVisible(n > 0)
+
+    def entries_shown(self) -> list[Entry]:
+        """The rows the current table shows, filtered and in its order."""
+        proxy = self.proxies[self.current_state()]
+        return [proxy.index(r, 0).data(EntryRole) for r in range(proxy.rowCount())]
+
+    # -- filter and selection --------------------------------------------------
+
+    @Slot()
+    def apply_filter(self) -> None:
+        text = self.filter_edit.text().strip()
+        for proxy in self.proxies.values():
+            proxy.setFilterFixedString(text)
+        self.selection_changed.emit()
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    def selection_text(self) -> str:
+        """What the status bar says about the current tab."""
+        if self.statistics_shown():
+            st = self.stats_view.stats
+            if st is None:
+                return self.tr("Statistics: computing…")
+            return self.tr("Statistics of %s cached images") % (
+                f"{st.summary.totals(State.CACHED).count:,}"
+            )
+        view = self.current_view()
+        entries = view.selected_entries()
+        shown = view.model().rowCount()
+        total = self.models[self.current_state()].rowCount()
+        text = self.tr("%s of %s shown") % (f"{shown:,}", f"{total:,}")
+        if entries:
+            size = sum(e.size for e in entries)
+            text = self.tr("%s selected, %s · %s") % (
+                f"{len(entries):,}",
+                formatting.size(size),
+                text,
+            )
+        return text
+
+    @Slot(object, object)
+    def select_from_chart(self, state: State, ids: tuple[str, ...] | None) -> None:
+        """Show the entries a chart mark stands for, selected, in their table."""
+        if state not in self.states:
+            return
+        self.filter_edit.clear()
+        self.apply_filter()
+        self.tabs.setCurrentIndex(self.states.index(state))
+        view = self.views[state]
+        if ids is None:
+            view.selectAll()
+        else:
+            view.select_ids(set(ids))
+        selected = view.selectionModel().selectedRows()
+        if selected:
+            view.scrollTo(min(selected, key=lambda i: i.row()))
+        view.setFocus()

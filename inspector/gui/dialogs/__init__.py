@@ -1,0 +1,1 @@
+"""Dialogs: plans (prune, clean), queueing ids, confirmations and results, files."""
