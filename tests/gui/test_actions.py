@@ -175,7 +175,9 @@ def test_a_long_job_keeps_the_window_alive_and_stops(
 ) -> None:
     big = build_demo_cache(tmp_path / "big", "xattr", DemoSpec(cached=4000, queued=0))
     window = make_window(big)
-    window.controller.job_started.connect(lambda title: window.controller.cancel_job())  # Stop at once
+    window.controller.job_started.connect(
+        lambda title: window.controller.cancel_job()
+    )  # Stop at once
     ticks: list[bool] = []
     timer = QTimer()
     timer.setInterval(1)

@@ -68,7 +68,9 @@ def test_filter_narrows_every_table(make_window: Make, demo: Path, qtbot: Any) -
         s: {e.id for e in open_cache(demo).scan().of_state(s) if needle.lower() in e.id}
         for s in STATES
     }
-    qtbot.waitUntil(lambda: window.page.proxies[State.CACHED].rowCount() == len(expected[State.CACHED]))
+    qtbot.waitUntil(
+        lambda: window.page.proxies[State.CACHED].rowCount() == len(expected[State.CACHED])
+    )
     for state in STATES:
         assert {e.id for e in proxy_entries(window, state)} == expected[state]
     assert target in expected[State.CACHED]

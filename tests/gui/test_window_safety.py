@@ -1,4 +1,4 @@
-"""Issue 10 in the window: no stray Enter runs a plan, errors stay visible, no thread outlives it."""
+"""Issue 10 in the window: no stray Enter runs a plan, errors stay, no thread outlives it."""
 
 from __future__ import annotations
 
@@ -181,9 +181,7 @@ def test_dropping_a_window_mid_read_stops_its_threads(tmp_path: Path) -> None:
         print("dropped cleanly")
         """
     )
-    r = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "dropped cleanly" in r.stdout
     assert "QThread: Destroyed while thread is still running" not in r.stderr

@@ -255,7 +255,11 @@ class CacheController(QObject):
         if what == "read":
             assert isinstance(value, ReadResult)
             self.last = value
-            log.info("read %s: %d entries", task.source, len(value.reading.snapshot.entries))
+            log.info(
+                "read %s: %d entries",
+                value.reading.source.display_name(),
+                len(value.reading.snapshot.entries),
+            )
             self._watch(value.reading.driver.watch_paths())
             self.read_done.emit(value)
         elif what == "stats":
