@@ -4,7 +4,8 @@
 # ARGS go to cache-inspector (default: --demo).  SHOT_DELAY (seconds, default 4)
 # is how long the program runs before the picture; SHOT_KEYS, if set, are
 # typed into the window first with xdotool (e.g. "ctrl+2"); SHOT_ROOT=1 takes the
-# whole screen (for dialogs, which are windows of their own).
+# whole screen (for dialogs, which are windows of their own); SHOT_SCREEN is the
+# virtual screen's size (default 1400x900).
 # Needs Debian's xvfb, x11-utils, xdotool and imagemagick (installed when missing).
 set -euo pipefail
 if [ -z "${INSIDE_XVFB:-}" ]; then
@@ -21,7 +22,7 @@ if [ -z "${INSIDE_XVFB:-}" ]; then
     XDG_CONFIG_HOME=$(mktemp -d)  # a fresh window: no remembered geometry
     export XDG_CONFIG_HOME INSIDE_XVFB=1
     trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
-    xvfb-run -a -s "-screen 0 1400x900x24" "$0" "$out" "$@"
+    xvfb-run -a -s "-screen 0 ${SHOT_SCREEN:-1400x900}x24" "$0" "$out" "$@"
     echo "wrote $out"
     exit 0
 fi

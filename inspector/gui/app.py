@@ -31,6 +31,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--demo", action="store_true", help="build a demo cache and open it")
     p.add_argument("--driver", choices=sorted(DRIVERS), help="the cache's kind (default: detect)")
     p.add_argument("--read-only", action="store_true", help="never change the cache")
+    p.add_argument(
+        "--font-size",
+        type=float,
+        metavar="POINTS",
+        help="the window's font size (default: the desktop's), e.g. 16 for large text",
+    )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument(
         "--quit-after",
@@ -74,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv[:1])
     assert isinstance(app, QApplication)
     app.setDesktopFileName(APP_ID)
+    if args.font_size:
+        font = app.font()
+        font.setPointSizeF(max(4.0, min(args.font_size, 72.0)))
+        app.setFont(font)
     app.setWindowIcon(app_icon())
     sys.excepthook = _excepthook
     signal.signal(signal.SIGINT, lambda *_: app.quit())

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 from inspector.core import Action, Capabilities, State
 from inspector.gui.icons import icon
 
-Key = QKeySequence.StandardKey | str | None
+#: Explicit keys, the same on every desktop (what the README promises).
+Key = str | None
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _stuck(s: CommandState) -> int:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("open", "&Open Cache…", "file", QKeySequence.StandardKey.Open, "open"),
+    Spec("open", "&Open Cache…", "file", "Ctrl+O", "open"),
     Spec("demo", "Open &Demo Cache", "file"),
     Spec(
         "export",
@@ -83,24 +84,24 @@ SPECS: tuple[Spec, ...] = (
         "Save the rows the current table shows as CSV or JSON",
         lambda s: s.has_reading and s.on_table and not s.busy and s.rows > 0,
     ),
-    Spec("quit", "&Quit", "file", QKeySequence.StandardKey.Quit),
+    Spec("quit", "&Quit", "file", "Ctrl+Q"),
     Spec(
         "copy",
         "&Copy IDs",
         "edit",
-        QKeySequence.StandardKey.Copy,
+        "Ctrl+C",
         rule=lambda s: s.on_table and s.selected > 0,
         context=True,
         widget_shortcut=True,
     ),
     Spec("select_all", "Select &All", "edit", rule=lambda s: s.on_table and s.rows > 0),
-    Spec("filter", "&Filter…", "edit", QKeySequence.StandardKey.Find),
-    Spec("refresh", "&Refresh", "view", QKeySequence.StandardKey.Refresh, "refresh", toolbar=True),
+    Spec("filter", "&Filter…", "edit", "Ctrl+F"),
+    Spec("refresh", "&Refresh", "view", "F5", "refresh", toolbar=True),
     Spec(
         "delete",
         "&Delete…",
         "cache",
-        QKeySequence.StandardKey.Delete,
+        "Del",
         "delete",
         "Delete the selected entries (file and metadata)",
         lambda s: s.can_change(Action.DELETE) and s.on_table and s.selected > 0,

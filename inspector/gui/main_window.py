@@ -31,6 +31,7 @@ from inspector.gui.settings import (
     save_window_state,
     source_of_recent,
 )
+from inspector.gui.widgets import accessibility
 from inspector.gui.widgets.empty_page import EmptyPage
 from inspector.gui.widgets.status import JobIndicator, ReadingIndicator, SelectionLabel
 from inspector.gui.workers import Runner
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        accessibility.install()
         self.setWindowTitle(self.tr("Cache Inspector"))
         self.setWindowIcon(app_icon())
         self.settings = Settings(settings or QSettings())

@@ -79,16 +79,25 @@ class EntryTableView(QTableView):
         self.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def set_column_widths(self) -> None:
+        """Each column as wide as the longest text it usually shows, in the font in use."""
         header = self.horizontalHeader()
         fm = self.fontMetrics()
+        pad = fm.horizontalAdvance("00")
         for col, column in enumerate(self.proxy().source().columns):
-            if column.key == "id":
-                width = fm.horizontalAdvance("0" * 36) + 24
-            elif column.key in ("error", "note", "checksum"):
-                width = fm.horizontalAdvance("0" * 24)
-            else:
-                width = (
-                    max(fm.horizontalAdvance(column.title), fm.horizontalAdvance("00 days ago"))
-                    + 28
-                )
-            header.resizeSection(col, width)
+            sample = COLUMN_SAMPLES.get(column.key, "11 months ago")
+            width = max(fm.horizontalAdvance(column.title), fm.horizontalAdvance(sample))
+            header.resizeSection(col, width + pad + 16)
+
+
+#: The longest text a column usually holds, for its starting width.
+COLUMN_SAMPLES = {
+    "id": "0" * 36,
+    "size": "1023.9 MiB",
+    "hits": "1,000,000",
+    "position": "100,000",
+    "stalled": "stalled 23 hours ago",
+    "age": "23 hours",
+    "error": "0" * 24,
+    "note": "0" * 24,
+    "checksum": "0" * 24,
+}

@@ -12,12 +12,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QWidget,
 )
 
 from inspector.core import STATES, State, Summary
 from inspector.core.units import parse_duration, parse_size
+from inspector.gui.widgets.accessibility import UsageMeter
+from inspector.gui.widgets.labels import ElidedLabel, ValueLabel
 from inspector.report import formatting
 
 
@@ -29,15 +30,13 @@ class CacheHeader(QWidget):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.path_label = QLabel()
+        self.path_label = ElidedLabel(self.tr("Cache path"))
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path_label.setAccessibleName(self.tr("Cache path"))
         font = self.path_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.path_label.setFont(font)
-        self.kind_label = QLabel()
-        self.kind_label.setAccessibleName(self.tr("Cache kind"))
+        self.kind_label = ValueLabel(self.tr("Cache kind"))
         self.read_only_label = QLabel(self.tr("Read-only"))
         self.read_only_label.setAccessibleName(self.tr("Read-only mode"))
         self.read_only_label.setStyleSheet(
@@ -45,24 +44,24 @@ class CacheHeader(QWidget):
         )
         self.read_only_label.hide()
 
-        self.usage = QProgressBar()
+        self.usage = UsageMeter()
         self.usage.setRange(0, 1000)
         self.usage.setTextVisible(True)
         self.usage.setAccessibleName(self.tr("Cached bytes against the maximum"))
-        self.counts_label = QLabel()
-        self.counts_label.setAccessibleName(self.tr("Entries per state"))
+        self.counts_label = ValueLabel(self.tr("Entries per state"))
+        self.counts_label.setWordWrap(True)
 
         self.max_edit = QLineEdit()
         self.max_edit.setAccessibleName(self.tr("Maximum cache size"))
         self.max_edit.setProperty("hint", self.tr("Glance's image_cache_max_size, e.g. 10GiB"))
         self.max_edit.setToolTip(str(self.max_edit.property("hint")))
-        self.max_edit.setMaximumWidth(110)
+        self._fit(self.max_edit, "1023.9GiB")
         self.max_edit.editingFinished.connect(self._max_edited)
         self.stall_edit = QLineEdit()
         self.stall_edit.setAccessibleName(self.tr("Stall time"))
         self.stall_edit.setProperty("hint", self.tr("Glance's image_cache_stall_time, e.g. 24h"))
         self.stall_edit.setToolTip(str(self.stall_edit.property("hint")))
-        self.stall_edit.setMaximumWidth(110)
+        self._fit(self.stall_edit, "100w")
         self.stall_edit.editingFinished.connect(self._stall_edited)
 
         top = QHBoxLayout()
@@ -88,11 +87,16 @@ class CacheHeader(QWidget):
         self._stall_time = 0.0
         self._cached_bytes = 0
 
+    @staticmethod
+    def _fit(edit: QLineEdit, longest: str) -> None:
+        """Wide enough for ``longest`` in the font in use, at any size."""
+        fm = edit.fontMetrics()
+        edit.setMinimumWidth(fm.horizontalAdvance(longest + "00") + 16)
+        edit.setMaximumWidth(fm.horizontalAdvance(longest * 2))
+
     def set_cache(self, path: str, kind: str, read_only: bool, why: str = "") -> None:
         self.path_label.setText(path)
-        self.path_label.setToolTip(path)
         self.kind_label.setText(kind)
-        self.kind_label.setAccessibleDescription(kind)
         self.read_only_label.setVisible(read_only)
         self.read_only_label.setToolTip(why)
 
@@ -131,21 +135,18 @@ class CacheHeader(QWidget):
                 hits += self.tr(" (unknown for %s)") % f"{summary.unknown_hits:,}"
             parts.append(hits)
         self.counts_label.setText(" · ".join(parts))
-        self.counts_label.setAccessibleDescription(self.counts_label.text())
         self._show_usage()
 
     def _show_usage(self) -> None:
         limit = max(self._max_size, 1)
         ratio = self._cached_bytes / limit
-        self.usage.setValue(min(1000, int(ratio * 1000)))
-        self.usage.setFormat(
-            self.tr("%s of %s cached (%d %%)")
-            % (
-                formatting.size(self._cached_bytes),
-                formatting.size(self._max_size),
-                round(ratio * 100),
-            )
+        share = self.tr("%d %%") % round(ratio * 100)
+        text = self.tr("%s of %s cached (%s)") % (
+            formatting.size(self._cached_bytes),
+            formatting.size(self._max_size),
+            share,
         )
+        self.usage.set_share(int(ratio * 1000), text, share)
         over = self._cached_bytes > self._max_size
         self.usage.setStyleSheet("QProgressBar::chunk { background: #d9534f; }" if over else "")
         self.usage.setToolTip(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
 from inspector.core import STATES, State
 from inspector.core.stats import Statistics
+from inspector.gui.widgets.chart_panel import ChartPanel
 from inspector.gui.widgets.charts import Bar, ChartWidget
+from inspector.gui.widgets.labels import ValueLabel
 from inspector.report import formatting
 
 
@@ -19,10 +23,6 @@ def _bytes(v: float) -> str:
 
 def _count(v: float) -> str:
     return f"{v:,.0f}"
-
-
-def _short(image_id: str) -> str:
-    return image_id[:8] + "…" if len(image_id) > 9 else image_id
 
 
 class StatisticsView(QScrollArea):
@@ -38,13 +38,16 @@ class StatisticsView(QScrollArea):
         inner = QWidget()
         self.setWidget(inner)
         outer = QVBoxLayout(inner)
-        self.headline = QLabel()
+        self.headline = ValueLabel(self.tr("Statistics summary"))
         self.headline.setWordWrap(True)
-        self.headline.setAccessibleName(self.tr("Statistics summary"))
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.headline)
-        grid = QGridLayout()
+        self.as_tables = QCheckBox(self.tr("Show the &numbers as tables"))
+        self.as_tables.toggled.connect(self._show_tables)
+        outer.addWidget(self.as_tables)
+        self.grid = grid = QGridLayout()
         outer.addLayout(grid, 1)
+        self.columns = 2
         self.states_chart = ChartWidget(
             self.tr("Bytes per state"), self.tr("state"), self.tr("bytes")
         )
@@ -71,12 +74,14 @@ class StatisticsView(QScrollArea):
             self.hits_chart,
             self.age_chart,
         ]
-        for i, chart in enumerate(self.charts):
-            grid.addWidget(chart, i // 2, i % 2)
+        self.panels = [ChartPanel(chart) for chart in self.charts]
+        for i, panel in enumerate(self.panels):
+            grid.addWidget(panel, i // 2, i % 2)
         self.states_chart.ids_clicked.connect(self._select_state)
         for chart in self.charts[1:]:
             chart.ids_clicked.connect(self._select_cached)
         self.stats: Statistics | None = None
+        self.states: tuple[State, ...] = STATES
         #: The figures shown are older than the reading (or the maximum): recompute when shown.
         self.stale = True
 
@@ -117,22 +122,19 @@ class StatisticsView(QScrollArea):
                     % (state, f"{s.totals(state).count:,}", size(s.totals(state).bytes)),
                     (str(state),),
                 )
-                for state in STATES
+                for state in self.states
             ],
             _bytes,
             binary=True,
         )
         self.largest_chart.set_bars(
-            [Bar(_short(e.id), e.size, f"{e.id}\n{size(e.size)}", (e.id,)) for e in st.largest],
+            [Bar(e.id, e.size, f"{e.id}\n{size(e.size)}", (e.id,)) for e in st.largest],
             _bytes,
             horizontal=True,
             binary=True,
         )
         self.hot_chart.set_bars(
-            [
-                Bar(_short(e.id), e.hits or 0, f"{e.id}\n{e.hits:,} hits", (e.id,))
-                for e in st.hottest
-            ],
+            [Bar(e.id, e.hits or 0, f"{e.id}\n{e.hits:,} hits", (e.id,)) for e in st.hottest],
             _count,
             horizontal=True,
         )
@@ -168,6 +170,35 @@ class StatisticsView(QScrollArea):
             float(st.max_size),
             st.lru.first_evicted,
         )
+        if self.as_tables.isChecked():
+            self._show_tables(True)
+        self._reflow()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._reflow()
+
+    def _reflow(self) -> None:
+        """Two charts a row where they fit side by side, one where they do not (large fonts)."""
+        widest = max(panel.chart.minimumSizeHint().width() for panel in self.panels)
+        spacing = self.grid.horizontalSpacing() + 2 * self.grid.contentsMargins().left()
+        columns = 2 if self.viewport().width() >= 2 * widest + spacing + 24 else 1
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for panel in self.panels:
+            self.grid.removeWidget(panel)
+        for i, panel in enumerate(self.panels):
+            self.grid.addWidget(panel, i // columns, i % columns)
+
+    def set_states(self, states: Sequence[State]) -> None:
+        """The kind's states, for the bytes-per-state chart."""
+        self.states = tuple(states)
+
+    @Slot(bool)
+    def _show_tables(self, on: bool) -> None:
+        for panel in self.panels:
+            panel.show_table(on)
 
     @Slot(object)
     def _select_state(self, ids: tuple[str, ...]) -> None:

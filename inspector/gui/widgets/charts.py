@@ -1,10 +1,12 @@
 """Charts drawn with QPainter: bars (vertical or horizontal) and a cumulative curve.
 
 Plain QPainter costs nothing to install (Qt Charts would pull in
-PySide6-Addons); the numbers come from :mod:`inspector.core.stats`, the
-widgets only draw them.  Hovering shows a tooltip, clicking a bar (or the
-evicted part of the curve) emits the ids it stands for, and the context menu
-saves the chart as PNG.
+PySide6-Addons, tens of MB); the numbers come from :mod:`inspector.core.stats`,
+the widgets only draw them.  Every chart works from the keyboard as from the
+mouse: it takes focus, the arrow keys move between bars or points, Enter or
+Space selects what the focused mark stands for, the menu key offers "Save as
+PNG…", and the focused value is told to screen readers through the accessible
+description.  :meth:`ChartWidget.data_rows` gives the numbers as a table.
 """
 
 from __future__ import annotations
@@ -15,22 +17,20 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
     QColor,
     QContextMenuEvent,
-    QFont,
+    QFocusEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
-    QPen,
 )
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolTip, QWidget
 
-BAR = QColor("#3d7ab8")
-BAR_HOVER = QColor("#5b9bd8")
-EVICT = QColor("#d9534f")
-AXIS = QColor("#666666")
-GRID = QColor("#e4e4e4")
+from inspector.gui.widgets.chart_layout import fitting_ticks, plot_rect
+from inspector.gui.widgets.chart_paint import paint_chart
 
 
 @dataclass(frozen=True)
@@ -42,33 +42,8 @@ class Bar:
     color: QColor | None = None
 
 
-def nice_ticks(top: float, count: int = 4, binary: bool = False) -> list[float]:
-    """Round tick values from 0 to at least ``top``.
-
-    With ``binary`` the ticks are round in KiB, MiB, GiB... (what a byte axis
-    labels), otherwise in powers of ten.
-    """
-    if top <= 0:
-        return [0.0, 1.0]
-    if binary:
-        unit = 1.0
-        while top / unit >= 1024:
-            unit *= 1024
-        return [t * unit for t in nice_ticks(top / unit, count)]
-    raw = top / count
-    magnitude = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 1.0
-    for step in (1, 2, 2.5, 5, 10):
-        if raw <= step * magnitude:
-            break
-    size = step * magnitude
-    ticks = [0.0]
-    while ticks[-1] < top:
-        ticks.append(ticks[-1] + size)
-    return ticks
-
-
 class ChartWidget(QWidget):
-    """One chart with a title, labelled axes, tooltips and clickable marks."""
+    """One chart with a title, labelled axes, tooltips and marks to select."""
 
     ids_clicked = Signal(object)  # tuple[str, ...]
 
@@ -78,8 +53,8 @@ class ChartWidget(QWidget):
         self.x_label = x_label
         self.y_label = y_label
         self.setAccessibleName(title)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
-        self.setMinimumSize(320, 220)
         self.bars: list[Bar] = []
         self.horizontal = False
         self.curve: list[float] = []
@@ -89,10 +64,26 @@ class ChartWidget(QWidget):
         self.fmt: Callable[[float], str] = lambda v: f"{v:,.0f}"
         self.binary = False
         self.empty_text = self.tr("Nothing to show")
-        self._hover = -1
+        self.focus_index = 0
+        self.hover = -1
+        self._describe()
 
     def sizeHint(self) -> QSize:
-        return QSize(460, 280)
+        fm = self.fontMetrics()
+        hint = QSize(fm.horizontalAdvance("0") * 60, fm.height() * 16)
+        return hint.expandedTo(self.minimumSizeHint())
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for every bar's name on at most two lines, whatever the font."""
+        fm = self.fontMetrics()
+        width = fm.horizontalAdvance("0") * 30
+        if self.bars and not self.horizontal:
+            words = [w for b in self.bars for w in b.label.split(" ")]
+            slot = max(fm.horizontalAdvance(w) for w in words) + 12
+            ticks = [self.fmt(t) for t in self.ticks()]
+            left = fm.height() + 3 * 6 + max(fm.horizontalAdvance(t) for t in ticks)
+            width = max(width, int(left + slot * len(self.bars) + 12))
+        return QSize(width, fm.height() * 12)
 
     # -- data ------------------------------------------------------------------
 
@@ -105,6 +96,9 @@ class ChartWidget(QWidget):
     ) -> None:
         self.bars, self.fmt, self.horizontal, self.binary = list(bars), fmt, horizontal, binary
         self.curve = []
+        self.focus_index = min(self.focus_index, max(len(self.bars) - 1, 0))
+        self._describe()
+        self.updateGeometry()
         self.update()
 
     def set_curve(
@@ -119,21 +113,75 @@ class ChartWidget(QWidget):
         self.binary = True
         self.threshold, self.first_marked = threshold, first_marked
         self.bars = []
+        self.focus_index = min(self.focus_index, max(len(self.curve) - 1, 0))
+        self._describe()
         self.update()
+
+    def marks(self) -> int:
+        return len(self.curve) if self.curve else len(self.bars)
+
+    def data_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The chart's numbers as a table: column titles and rows of text."""
+        if self.curve:
+            rows = [
+                [f"{i + 1:,}", self.curve_ids[i], self.fmt(v), self._evicted_text(i)]
+                for i, v in enumerate(self.curve)
+            ]
+            return [self.x_label, self.tr("image"), self.y_label, self.tr("prune")], rows
+        name = self.y_label if self.horizontal else self.x_label
+        value = self.x_label if self.horizontal else self.y_label
+        return [name, value], [[b.tooltip.split("\n")[0], self.fmt(b.value)] for b in self.bars]
+
+    def _evicted_text(self, i: int) -> str:
+        return self.tr("evicted") if i >= self.first_marked else ""
+
+    # -- what is said about it -------------------------------------------------
+
+    def mark_text(self, i: int) -> str:
+        """The full text of mark ``i``, as a tooltip and to a screen reader."""
+        if self.curve:
+            text = self.tr("%s most recently accessed: %s, %s") % (
+                f"{i + 1:,}",
+                self.fmt(self.curve[i]),
+                self.curve_ids[i],
+            )
+            if i >= self.first_marked:
+                text += "; " + self.tr("beyond the maximum: a prune evicts it")
+            return text
+        return self.bars[i].tooltip.replace("\n", ", ")
+
+    def _describe(self) -> None:
+        """Tell screen readers what the chart shows and which mark has the focus."""
+        if not self.marks():
+            text = self.tr("%s: %s") % (self.title, self.empty_text)
+        else:
+            i = self.focus_index
+            text = self.tr("%s, %s of %s: %s") % (
+                self.title,
+                f"{i + 1:,}",
+                f"{self.marks():,}",
+                self.mark_text(i),
+            )
+        self.setAccessibleDescription(text)
+        if self.hasFocus():
+            event = QAccessibleEvent(self, QAccessible.Event.DescriptionChanged)
+            QAccessible.updateAccessibility(event)
 
     # -- geometry --------------------------------------------------------------
 
-    def plot_rect(self) -> QRectF:
+    def ticks(self) -> list[float]:
+        top = self._top_value()
         fm = self.fontMetrics()
-        left = fm.horizontalAdvance("000.0 MiB") + 28
-        if self.horizontal:
-            left = fm.horizontalAdvance("0000000000…") + 16
-        right = fm.horizontalAdvance("000.0 MiB") // 2 + 8 if self.horizontal else 16
-        return QRectF(
-            left,
-            fm.height() * 2 + 8,
-            self.width() - left - right,
-            self.height() - fm.height() * 4 - 16,
+        rough = self.plot_rect(ticks=[0.0, top])
+        length = rough.width() if self.horizontal else rough.height()
+        return fitting_ticks(top, length, fm, self.fmt, self.binary, along_x=self.horizontal)
+
+    def plot_rect(self, ticks: Sequence[float] | None = None) -> QRectF:
+        ticks = self.ticks() if ticks is None else ticks
+        labels = [self.fmt(t) for t in ticks]
+        names = [b.label for b in self.bars]
+        return plot_rect(
+            self.width(), self.height(), self.fontMetrics(), labels, names, self.horizontal
         )
 
     def _top_value(self) -> float:
@@ -143,21 +191,19 @@ class ChartWidget(QWidget):
 
     def bar_rects(self) -> list[QRectF]:
         """Where each bar is drawn (also what a click or hover hits)."""
-        plot = self.plot_rect()
+        ticks = self.ticks()
+        plot = self.plot_rect(ticks)
         n = len(self.bars)
         if not n:
             return []
-        top = nice_ticks(self._top_value(), binary=self.binary)[-1] or 1.0
+        top = ticks[-1] or 1.0
         rects = []
         if self.horizontal:
             slot = plot.height() / n
             for i, b in enumerate(self.bars):
                 w = plot.width() * b.value / top
-                rects.append(
-                    QRectF(
-                        plot.left(), plot.top() + i * slot + slot * 0.15, max(w, 1.0), slot * 0.7
-                    )
-                )
+                y = plot.top() + i * slot + slot * 0.15
+                rects.append(QRectF(plot.left(), y, max(w, 1.0), slot * 0.7))
         else:
             slot = plot.width() / n
             for i, b in enumerate(self.bars):
@@ -180,12 +226,13 @@ class ChartWidget(QWidget):
         return min(len(self.curve) - 1, max(0, int(frac * len(self.curve))))
 
     def _hit(self, pos: QPointF) -> int:
+        plot = self.plot_rect()
         for i, r in enumerate(self.bar_rects()):
             grown = r.adjusted(-2, -4, 2, 4) if self.horizontal else r.adjusted(-2, -2, 2, 2)
             if self.horizontal:
-                grown.setRight(self.plot_rect().right())
+                grown.setRight(plot.right())
             else:
-                grown.setTop(self.plot_rect().top())
+                grown.setTop(plot.top())
             if grown.contains(pos):
                 return i
         return -1
@@ -193,180 +240,101 @@ class ChartWidget(QWidget):
     # -- painting --------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), self.palette().base())
-        fm = self.fontMetrics()
-        title_font = QFont(self.font())
-        title_font.setBold(True)
-        p.setFont(title_font)
-        p.setPen(self.palette().text().color())
-        p.drawText(
-            QRectF(8, 4, self.width() - 16, fm.height() + 4),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            self.title,
-        )
-        p.setFont(self.font())
-        plot = self.plot_rect()
-        if not self.bars and not self.curve:
-            p.setPen(AXIS)
-            p.drawText(plot, Qt.AlignmentFlag.AlignCenter, self.empty_text)
-            return
-        self._paint_axes(p, plot)
-        if self.curve:
-            self._paint_curve(p, plot)
+        painter = QPainter(self)
+        paint_chart(self, painter)
+
+    # -- keyboard --------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        n = self.marks()
+        key = event.key()
+        forward = (Qt.Key.Key_Down if self.horizontal else Qt.Key.Key_Right, Qt.Key.Key_Right)
+        back = (Qt.Key.Key_Up if self.horizontal else Qt.Key.Key_Left, Qt.Key.Key_Left)
+        page = max(n // 10, 1)
+        moves = {
+            Qt.Key.Key_Home: -n,
+            Qt.Key.Key_End: n,
+            Qt.Key.Key_PageUp: -page,
+            Qt.Key.Key_PageDown: page,
+        }
+        if not n:
+            super().keyPressEvent(event)
+        elif key in forward:
+            self.move_focus(1)
+        elif key in back:
+            self.move_focus(-1)
+        elif key in moves:
+            self.move_focus(moves[Qt.Key(key)])
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.select_focused()
         else:
-            self._paint_bars(p, plot)
-        # axis titles
-        p.setPen(AXIS)
-        p.drawText(
-            QRectF(plot.left(), self.height() - fm.height() - 4, plot.width(), fm.height()),
-            Qt.AlignmentFlag.AlignCenter,
-            self.x_label,
-        )
-        p.save()
-        p.translate(10, plot.center().y())
-        p.rotate(-90)
-        p.drawText(
-            QRectF(-plot.height() / 2, -fm.height() + 4, plot.height(), fm.height()),
-            Qt.AlignmentFlag.AlignCenter,
-            self.y_label,
-        )
-        p.restore()
+            super().keyPressEvent(event)
 
-    def _paint_axes(self, p: QPainter, plot: QRectF) -> None:
-        ticks = nice_ticks(self._top_value(), binary=self.binary)
-        top = ticks[-1] or 1.0
-        fm = self.fontMetrics()
-        for t in ticks:
-            if self.horizontal:
-                x = plot.left() + plot.width() * t / top
-                p.setPen(GRID)
-                p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
-                p.setPen(AXIS)
-                text = self.fmt(t)
-                p.drawText(
-                    QPointF(x - fm.horizontalAdvance(text) / 2, plot.bottom() + fm.ascent() + 2),
-                    text,
-                )
+    def move_focus(self, by: int) -> None:
+        self.focus_index = max(0, min(self.marks() - 1, self.focus_index + by))
+        self._describe()
+        self.update()
+
+    def select_focused(self) -> None:
+        """What Enter or Space do: select the entries of the focused mark."""
+        i = self.focus_index
+        if self.curve:
+            if i >= self.first_marked and self.first_marked < len(self.curve):
+                self.ids_clicked.emit(tuple(self.curve_ids[self.first_marked :]))
             else:
-                y = plot.bottom() - plot.height() * t / top
-                p.setPen(GRID)
-                p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-                p.setPen(AXIS)
-                text = self.fmt(t)
-                p.drawText(
-                    QRectF(16, y - fm.height() / 2, plot.left() - 22, fm.height()),
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                    text,
-                )
-        p.setPen(QPen(AXIS, 1))
-        p.drawLine(plot.bottomLeft(), plot.bottomRight())
-        p.drawLine(plot.bottomLeft(), plot.topLeft())
+                self.ids_clicked.emit((self.curve_ids[i],))
+        elif self.bars and self.bars[i].ids:
+            self.ids_clicked.emit(self.bars[i].ids)
 
-    def _paint_bars(self, p: QPainter, plot: QRectF) -> None:
-        fm = self.fontMetrics()
-        for i, (b, r) in enumerate(zip(self.bars, self.bar_rects(), strict=True)):
-            color = b.color or BAR
-            p.fillRect(r, BAR_HOVER if i == self._hover else color)
-            p.setPen(self.palette().text().color())
-            label = fm.elidedText(
-                b.label,
-                Qt.TextElideMode.ElideRight,
-                int(plot.left() - 8 if self.horizontal else r.width() / 0.7),
-            )
-            if self.horizontal:
-                p.drawText(
-                    QRectF(4, r.top(), plot.left() - 8, r.height()),
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                    label,
-                )
-            else:
-                p.drawText(
-                    QRectF(
-                        r.left() - r.width() * 0.2, plot.bottom() + 2, r.width() * 1.4, fm.height()
-                    ),
-                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                    label,
-                )
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._describe()
+        self.update()
 
-    def _paint_curve(self, p: QPainter, plot: QRectF) -> None:
-        top = nice_ticks(self._top_value(), binary=self.binary)[-1] or 1.0
-        n = len(self.curve)
-        step = max(1, n // max(int(plot.width()), 1))  # at most one point per pixel
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
 
-        def point(i: int) -> QPointF:
-            x = plot.left() + plot.width() * (i + 1) / n
-            return QPointF(x, plot.bottom() - plot.height() * self.curve[i] / top)
-
-        for color, lo, hi in ((BAR, 0, self.first_marked), (EVICT, self.first_marked, n)):
-            if hi <= lo:
-                continue
-            path = QPainterPath(QPointF(plot.left() + plot.width() * lo / n, plot.bottom()))
-            for i in range(lo, hi, step):
-                path.lineTo(point(i))
-            path.lineTo(point(hi - 1))
-            path.lineTo(QPointF(point(hi - 1).x(), plot.bottom()))
-            path.closeSubpath()
-            fill = QColor(color)
-            fill.setAlpha(90)
-            p.fillPath(path, fill)
-            p.setPen(QPen(color, 2))
-            p.drawPath(path)
-        if self.threshold is not None:
-            y = plot.bottom() - plot.height() * self.threshold / top
-            p.setPen(QPen(EVICT, 1.5, Qt.PenStyle.DashLine))
-            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            p.drawText(
-                QPointF(plot.left() + 6, y - 4), self.tr("maximum %s") % self.fmt(self.threshold)
-            )
-
-    # -- interaction -----------------------------------------------------------
+    # -- mouse -----------------------------------------------------------------
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
-        if self.curve:
-            i = self._curve_index_at(pos.x())
-            if i >= 0:
-                tip = self.tr("%s most recently accessed: %s\n%s") % (
-                    f"{i + 1:,}",
-                    self.fmt(self.curve[i]),
-                    self.curve_ids[i],
-                )
-                if i >= self.first_marked:
-                    tip += "\n" + self.tr(
-                        "beyond the maximum: a prune evicts it (click to select)"
-                    )
-                QToolTip.showText(event.globalPosition().toPoint(), tip, self)
-            return
-        hit = self._hit(pos)
-        if hit != self._hover:
-            self._hover = hit
+        i = self._curve_index_at(pos.x()) if self.curve else self._hit(pos)
+        if not self.curve and i != self.hover:
+            self.hover = i
             self.update()
-        if hit >= 0:
-            QToolTip.showText(event.globalPosition().toPoint(), self.bars[hit].tooltip, self)
+        if i >= 0:
+            tip = self.mark_text(i) if self.curve else self.bars[i].tooltip
+            if self.curve and i >= self.first_marked:
+                tip += "\n" + self.tr("(click to select)")
+            QToolTip.showText(event.globalPosition().toPoint(), tip, self)
         else:
             QToolTip.hideText()
 
     def leaveEvent(self, event: Any) -> None:
-        self._hover = -1
+        self.hover = -1
         self.update()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        if self.curve:
-            i = self._curve_index_at(event.position().x())
-            if i >= self.first_marked and self.first_marked < len(self.curve):
-                self.ids_clicked.emit(tuple(self.curve_ids[self.first_marked :]))
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        i = (
+            self._curve_index_at(event.position().x())
+            if self.curve
+            else self._hit(event.position())
+        )
+        if i < 0:
             return
-        hit = self._hit(event.position())
-        if hit >= 0 and self.bars[hit].ids:
-            self.ids_clicked.emit(self.bars[hit].ids)
+        self.focus_index = i
+        self._describe()
+        if self.curve and i < self.first_marked:
+            return  # only the evicted part of the curve selects, as it says
+        self.select_focused()
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = QMenu(self)
-        menu.addAction(self.tr("Save as PNG…"), self.choose_png)
+        menu.addAction(self.tr("&Save as PNG…"), self.choose_png)
         menu.exec(event.globalPos())
 
     def choose_png(self) -> None:
