@@ -258,26 +258,23 @@ def verify(
     cancelled = False
     for e, exp in plan:
         try:
-            actual, noatime = _hash_entry(driver, e, exp.algorithm, buf, state)
+            try:
+                actual, noatime = _hash_entry(driver, e, exp.algorithm, buf, state)
+            except (OSError, CacheError, ValueError) as exc:
+                why = f"cannot be read: {reason_of(exc)}"
+                results.append(
+                    VerifyResult(e.id, Status.UNKNOWN, exp.algorithm, exp.digest, detail=why)
+                )
+            else:
+                not_noatime += not noatime
+                status = Status.OK if actual == exp.digest else Status.MISMATCH
+                results.append(
+                    VerifyResult(e.id, status, exp.algorithm, exp.digest, actual, exp.origin)
+                )
+            state.file_done()
         except _Cancelled:
             cancelled = True
             break
-        except (OSError, CacheError, ValueError) as exc:
-            results.append(
-                VerifyResult(
-                    e.id,
-                    Status.UNKNOWN,
-                    exp.algorithm,
-                    exp.digest,
-                    detail=f"cannot be read: {reason_of(exc)}",
-                )
-            )
-            state.file_done()
-            continue
-        not_noatime += not noatime
-        status = Status.OK if actual == exp.digest else Status.MISMATCH
-        results.append(VerifyResult(e.id, status, exp.algorithm, exp.digest, actual, exp.origin))
-        state.file_done()
     warnings = []
     if not_noatime:
         warnings.append(

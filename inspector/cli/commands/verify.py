@@ -45,6 +45,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     entries = list(reading.snapshot.of_state(State.CACHED))
     if args.ids:
         entries, _ = find(ctx, reading, args.ids, str(State.CACHED))
+    entries.sort(key=lambda e: e.id)
     origins = sources_for(reading.driver, reading.snapshot.entries, args.checksums)
     with Interrupt() as stop:
         bar = Progress(stop)
