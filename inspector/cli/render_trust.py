@@ -9,7 +9,8 @@ from inspector.cli.render import table
 from inspector.core.audit import AuditReport
 from inspector.core.journal import JournalReading
 from inspector.core.metadata_diff import RecordDiff
-from inspector.core.metadata_records import RecordEntry, RestorePlan
+from inspector.core.metadata_format import RecordEntry
+from inspector.core.metadata_records import RestorePlan
 from inspector.core.problems import Problem
 from inspector.core.repair import RepairPlan
 from inspector.core.verify import Status, VerifyReport

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspector.core.metadata_records import MetadataRecord, RecordEntry
+from inspector.core.metadata_format import RecordEntry
+from inspector.core.metadata_records import MetadataRecord
 
 
 @dataclass(frozen=True, slots=True)

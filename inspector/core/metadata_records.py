@@ -42,34 +42,20 @@ from inspector import __version__
 from inspector.core import actions
 from inspector.core.actions import JobProgress, JobResult
 from inspector.core.drivers.base import CacheDriver, MetadataUpdate
-from inspector.core.errors import CacheError, reason_of
+from inspector.core.errors import reason_of
+from inspector.core.metadata_format import (
+    TAG_ENTRIES,
+    RecordEntry,
+    RecordError,
+    Scalar,
+    check_entries,
+    is_scalar,
+)
 from inspector.core.model import Entry, Note, State
 from inspector.core.session import Reading
 
 CURRENT_VERSION = 1
 TAG_SETTINGS = "cache-settings"
-TAG_ENTRIES = "cache-entries"
-
-Scalar = str | int | float | bool | None
-
-
-class RecordError(CacheError):
-    """A record refused: unreadable, malformed, truncated, or of a version not known here."""
-
-
-@dataclass(frozen=True, slots=True)
-class RecordEntry:
-    id: str
-    state: State
-    size: int
-    hits: int | None
-    accessed_ns: int | None
-    modified_ns: int | None
-    checksum: str | None = None
-    error: str | None = None
-    position: int | None = None
-    node: str | None = None
-    extras: tuple[tuple[str, Scalar], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +160,10 @@ def write_record(reading: Reading, out: Path) -> int:
     if target.is_dir():
         raise RecordError(f"{out} is a directory: name the file to write.")
     data = dumps(save(reading))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise RecordError(f"{out} cannot be written: {reason_of(exc)}.") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -223,91 +212,12 @@ def parse_record(data: bytes, name: str = "the record") -> MetadataRecord:
     if TAG_ENTRIES not in doc:
         raise RecordError(f"{name} has no {TAG_ENTRIES} section: refused, nothing changed.")
     settings = doc.get(TAG_SETTINGS, {})
-    if not isinstance(settings, dict) or not all(_scalar(v) for v in settings.values()):
+    if not isinstance(settings, dict) or not all(is_scalar(v) for v in settings.values()):
         raise RecordError(f"{name}: its {TAG_SETTINGS} section is not a flat object: refused.")
-    entries = _entries(doc[TAG_ENTRIES], name)
+    entries = check_entries(doc[TAG_ENTRIES], name)
     known = {"version", *RESTORE_TABLES[version]}
     others = tuple(sorted(k for k in doc if k not in known))
     return MetadataRecord(version, settings, entries, others)
-
-
-def _scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
-
-
-_FIELDS = {
-    "id",
-    "state",
-    "size",
-    "hits",
-    "last_accessed",
-    "last_modified",
-    "last_accessed_ns",
-    "last_modified_ns",
-    "checksum",
-    "error",
-    "position",
-    "node",
-}
-
-
-def _entries(section: Any, name: str) -> tuple[RecordEntry, ...]:
-    if not isinstance(section, list):
-        raise RecordError(f"{name}: {TAG_ENTRIES} is not a list: refused, nothing changed.")
-    out = []
-    for n, row in enumerate(section, 1):
-        try:
-            out.append(_entry(row))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RecordError(
-                f"{name}: entry {n} of {TAG_ENTRIES} is malformed ({exc}): refused, "
-                "nothing changed."
-            ) from None
-    return tuple(out)
-
-
-def _int(row: dict[str, Any], key: str, low: int, optional: bool = True) -> int | None:
-    value = row.get(key)
-    if value is None and optional:
-        return None
-    if type(value) is not int or value < low:
-        raise ValueError(f"{key} is {value!r}, not a whole number from {low}")
-    return value
-
-
-def _text(row: dict[str, Any], key: str) -> str | None:
-    value = row.get(key)
-    if value is not None and not isinstance(value, str):
-        raise TypeError(f"{key} is {value!r}, not text")
-    return value
-
-
-def _entry(row: Any) -> RecordEntry:
-    if not isinstance(row, dict):
-        raise TypeError("not an object")
-    entry_id = row["id"]
-    if not isinstance(entry_id, str) or not entry_id:
-        raise ValueError(f"id is {entry_id!r}")
-    extras = tuple(sorted((k, v) for k, v in row.items() if k not in _FIELDS))
-    if not all(_scalar(v) for _, v in extras):
-        raise TypeError("a field of the kind's own is not a plain value")
-    _text(row, "last_accessed")
-    _text(row, "last_modified")
-    size = _int(row, "size", 0, optional=False)
-    assert size is not None
-    return RecordEntry(
-        id=entry_id,
-        state=State(row["state"]),
-        size=size,
-        hits=_int(row, "hits", 0),
-        accessed_ns=_int(row, "last_accessed_ns", 0),
-        modified_ns=_int(row, "last_modified_ns", 0),
-        checksum=_text(row, "checksum"),
-        error=_text(row, "error"),
-        position=_int(row, "position", 1),
-        node=_text(row, "node"),
-        extras=extras,
-    )
 
 
 # -- restoring -----------------------------------------------------------------

@@ -12,7 +12,8 @@ from typing import Any
 from inspector.core.audit import AuditReport
 from inspector.core.journal import JournalReading, record_document
 from inspector.core.metadata_diff import RecordDiff
-from inspector.core.metadata_records import RecordEntry, RestorePlan
+from inspector.core.metadata_format import RecordEntry
+from inspector.core.metadata_records import RestorePlan
 from inspector.core.problems import Problem
 from inspector.core.repair import RepairPlan
 from inspector.core.verify import VerifyReport

@@ -6,12 +6,11 @@ import json
 
 import pytest
 
+from inspector.core.metadata_format import TAG_ENTRIES, RecordError
 from inspector.core.metadata_records import (
     CURRENT_VERSION,
     RESTORE_TABLES,
-    TAG_ENTRIES,
     TAG_SETTINGS,
-    RecordError,
     parse_record,
 )
 from inspector.core.units import describe_duration

@@ -225,7 +225,16 @@ class CacheDriver(ABC):
         return []
 
     # -- trusting the cache: audit, verify, records ---------------------------
-    # What only a kind knows; the audit, verify and records modules do the rest.
+    # What only a kind knows; inspector.core.audit/repair/verify/metadata_records
+    # do the rest, for every kind.  A new kind:
+    # - entry_path (or open_entry, if its readers lock): verify, and the audit's
+    #   symlink check of files without rows;
+    # - write_metadata, and Action.REPAIR / Action.IMPORT in its capabilities:
+    #   adopting files and correcting sizes (audit --repair), import;
+    # - optionally is_entry_id (not-an-image), metadata_problems (what its
+    #   metadata records beyond the entries, e.g. a size), health_warnings,
+    #   digest_source (expected digests it knows), record_extras (export).
+    # Rows without files and files without rows come from the scan's notes.
 
     def entry_path(self, entry: Entry) -> Path:
         """Where the entry's bytes are (the audit lstat()s it; nothing follows it)."""
