@@ -86,23 +86,34 @@ Job = Callable[Concatenate[CacheDriver, P], JobResult]
 def journaled(job: Job[P]) -> Job[P]:
     """``job``, with its result appended to the journal of changes once, as it is produced.
 
-    A job that raises is journaled as stopped by that error.  A journal that
+    A job that raises is journaled as stopped by that error (named by the
+    job's ``action`` argument, else the function's name).  A journal that
     cannot be written does not undo or hide the change: the result says why
     (:attr:`JobResult.journal_error`).
     """
+    return journaled_as(job.__name__)(job)
 
-    @functools.wraps(job)
-    def run(driver: CacheDriver, /, *args: P.args, **kwargs: P.kwargs) -> JobResult:
-        try:
-            result = job(driver, *args, **kwargs)
-        except BaseException as exc:
-            action = str(kwargs.get("action") or job.__name__)
-            journal.record(driver, JobResult(action, error=f"stopped by {exc!r}"))
-            raise
-        error = journal.record(driver, result)
-        return result if error is None else replace(result, journal_error=error)
 
-    return run
+def journaled_as(name: str) -> Callable[[Job[P]], Job[P]]:
+    """:func:`journaled`, for a job whose action is not its function's name."""
+
+    def wrap(job: Job[P]) -> Job[P]:
+        @functools.wraps(job)
+        def run(driver: CacheDriver, /, *args: P.args, **kwargs: P.kwargs) -> JobResult:
+            try:
+                result = job(driver, *args, **kwargs)
+            except BaseException as exc:
+                action = str(kwargs.get("action") or name)
+                # The type only: an unexpected error's text may hold anything (a URL).
+                why = f"stopped by an unexpected {type(exc).__name__}"
+                journal.record(driver, JobResult(action, error=why))
+                raise
+            error = journal.record(driver, result)
+            return result if error is None else replace(result, journal_error=error)
+
+        return run
+
+    return wrap
 
 
 def cached_bytes(entries: Iterable[Entry]) -> int:

@@ -318,7 +318,7 @@ def plan_restore(record: MetadataRecord, reading: Reading) -> RestorePlan:
     return RestorePlan(tuple(plan.updates), tuple(plan.missing), plan.unchanged, tuple(plan.notes))
 
 
-@actions.journaled
+@actions.journaled_as("import")
 def restore(
     driver: CacheDriver, plan: RestorePlan, progress: JobProgress | None = None
 ) -> JobResult:
