@@ -172,6 +172,8 @@ def main() -> int:
         args.sizes, args.runs = [300], 1
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="cache-inspector-bench-") as tmp:
+        # The prunes here are of throw-away caches: keep them out of the user's journal.
+        os.environ["XDG_STATE_HOME"] = str(Path(tmp) / "state")
         for n in args.sizes:
             for kind in KINDS:
                 template = build_demo_cache(Path(tmp) / f"{kind}-{n}", kind, spec_for(n))

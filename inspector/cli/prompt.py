@@ -88,6 +88,10 @@ class Progress:
 
         return progress
 
+    def show(self, text: str) -> None:
+        """One line of progress (redrawn at most ten times a second)."""
+        self._show(text)
+
     def _show(self, text: str) -> None:
         if not self.enabled:
             return

@@ -147,7 +147,7 @@ def plan_text(plan: Plan) -> str:
     return text + line + ".\n"
 
 
-VERBS = {"queue": "Queued", "requeue": "Requeued"}
+VERBS = {"queue": "Queued", "requeue": "Requeued", "repair": "Repaired", "import": "Restored"}
 
 
 def job_text(result: JobResult) -> str:

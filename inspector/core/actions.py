@@ -3,14 +3,21 @@
 Plans are pure functions of a scan, O(n log n) for the whole cache.  Jobs run
 entry by entry through the driver, report progress, and can be cancelled
 between entries; they are shared by the CLI and the GUI's worker thread.
+
+Every job that changes a cache is :func:`journaled`: its result is appended
+to the journal of changes (:mod:`inspector.core.journal`) where it is
+produced, so neither the CLI nor the window can make a change that escapes it.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Concatenate, ParamSpec
 
+from inspector.core import journal
 from inspector.core.drivers.base import CacheDriver, Outcome, OutcomeStatus
 from inspector.core.drivers.fsops import check_image_id
 from inspector.core.drivers.fsscan import gc_paused
@@ -64,10 +71,49 @@ class JobResult:
     error: str | None = None
     #: Ids asked for that were not in the cache (already gone: not a failure).
     not_found: tuple[str, ...] = ()
+    #: Why the job's record could not be appended to the journal (the change was made).
+    journal_error: str | None = None
 
     @property
     def ok(self) -> bool:
         return not self.failures and not self.cancelled and self.error is None
+
+
+P = ParamSpec("P")
+Job = Callable[Concatenate[CacheDriver, P], JobResult]
+
+
+def journaled(job: Job[P]) -> Job[P]:
+    """``job``, with its result appended to the journal of changes once, as it is produced.
+
+    A job that raises is journaled as stopped by that error (named by the
+    job's ``action`` argument, else the function's name).  A journal that
+    cannot be written does not undo or hide the change: the result says why
+    (:attr:`JobResult.journal_error`).
+    """
+    return journaled_as(job.__name__)(job)
+
+
+def journaled_as(name: str) -> Callable[[Job[P]], Job[P]]:
+    """:func:`journaled`, for a job whose action is not its function's name."""
+
+    def wrap(job: Job[P]) -> Job[P]:
+        @functools.wraps(job)
+        def run(driver: CacheDriver, /, *args: P.args, **kwargs: P.kwargs) -> JobResult:
+            try:
+                result = job(driver, *args, **kwargs)
+            except BaseException as exc:
+                action = str(kwargs.get("action") or name)
+                # The type only: an unexpected error's text may hold anything (a URL).
+                why = f"stopped by an unexpected {type(exc).__name__}"
+                journal.record(driver, JobResult(action, error=why))
+                raise
+            error = journal.record(driver, result)
+            return result if error is None else replace(result, journal_error=error)
+
+        return run
+
+    return wrap
 
 
 def cached_bytes(entries: Iterable[Entry]) -> int:
@@ -116,6 +162,17 @@ def plan_clean(entries: Sequence[Entry], stall_time: float, now: float | None = 
     ]
     chosen.sort(key=lambda e: (e.state is not State.INVALID, e.modified_ts or 0.0))
     return Plan(tuple(chosen), sum(e.size for e in entries if e.state is not State.CACHED))
+
+
+def collect(
+    action: str,
+    outcomes: Iterable[Outcome],
+    total: int,
+    progress: JobProgress | None = None,
+) -> JobResult:
+    """Run a driver's stream of outcomes as a job named ``action`` (not journaled:
+    the public job that calls it is)."""
+    return _collect(action, outcomes, total, progress, time.monotonic())
 
 
 def _collect(
@@ -185,6 +242,13 @@ def _until_error(iterator: Iterator[Outcome], errors: list[BaseException]) -> It
         yield outcome
 
 
+def _delete(
+    driver: CacheDriver, entries: Sequence[Entry], progress: JobProgress | None, action: str
+) -> JobResult:
+    return collect(action, driver.delete_entries(entries), len(entries), progress)
+
+
+@journaled
 def delete(
     driver: CacheDriver,
     entries: Sequence[Entry],
@@ -192,18 +256,20 @@ def delete(
     action: str = "delete",
 ) -> JobResult:
     """Delete entries of any state: file and metadata together."""
-    started = time.monotonic()
-    return _collect(action, driver.delete_entries(entries), len(entries), progress, started)
+    return _delete(driver, entries, progress, action)
 
 
+@journaled
 def prune(driver: CacheDriver, plan: Plan, progress: JobProgress | None = None) -> JobResult:
-    return delete(driver, plan.entries, progress, action="prune")
+    return _delete(driver, plan.entries, progress, "prune")
 
 
+@journaled
 def clean(driver: CacheDriver, plan: Plan, progress: JobProgress | None = None) -> JobResult:
-    return delete(driver, plan.entries, progress, action="clean")
+    return _delete(driver, plan.entries, progress, "clean")
 
 
+@journaled
 def queue(
     driver: CacheDriver, image_ids: Sequence[str], progress: JobProgress | None = None
 ) -> JobResult:
@@ -232,6 +298,7 @@ def queue(
     )
 
 
+@journaled
 def requeue(
     driver: CacheDriver, entries: Sequence[Entry], progress: JobProgress | None = None
 ) -> JobResult:
@@ -245,6 +312,7 @@ def requeue(
     total = len(entries)
     queued: list[str] = []
     failures: list[Failure] = []
+    removed: list[Outcome] = []
     freed = gone = 0
     cancelled = False
     error: str | None = None
@@ -280,6 +348,7 @@ def requeue(
                 freed += outcome.freed
                 gone += outcome.status is OutcomeStatus.GONE
                 queued.append(e.id)
+                removed.append(outcome)
         if error is not None:
             break
         if progress is not None and progress(n, total) is False and n < total:
@@ -295,6 +364,7 @@ def requeue(
         cancelled=cancelled,
         total=total,
         seconds=time.monotonic() - started,
+        outcomes=tuple(removed),
         error=error,
     )
 

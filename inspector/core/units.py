@@ -60,3 +60,13 @@ def parse_duration(text: str) -> float:
 def _shown(text: str) -> str:
     """The user's text, quoted and cut short when it is very long."""
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def describe_duration(seconds: float) -> str:
+    """``24 hours``, ``90 minutes``, ``1 day``: a whole unit when one fits, else seconds."""
+    s = round(seconds)
+    for size, name in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if s >= size and s % size == 0:
+            n = s // size
+            return f"{n} {name}{'' if n == 1 else 's'}"
+    return f"{s} second{'' if s == 1 else 's'}"

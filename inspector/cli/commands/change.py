@@ -69,6 +69,8 @@ PROGRESS_VERBS = {
     "requeue": "Requeueing",
     "prune": "Pruning",
     "clean": "Cleaning",
+    "repair": "Repairing",
+    "import": "Importing",
 }
 
 
@@ -99,11 +101,17 @@ def carry_out(
     job: Callable[[JobProgress], JobResult],
     not_found: Sequence[str] = (),
     nothing: str = "Nothing to do.",
+    document: Callable[[JobResult], dict[str, Any]] = records.job_document,
 ) -> int:
-    """The one ending of every change: nothing to do, confirm, run, report."""
+    """The one ending of every change: nothing to do, confirm, run, report.
+
+    ``document`` makes the ``--json`` output from the result (a command
+    whose output holds more than the job, such as ``audit --repair``).
+    Every job run here is journaled by the core where it produces its result.
+    """
     if not entries:
         result = JobResult(action, not_found=tuple(not_found))
-        ctx.emit(records.dumps(records.job_document(result)) if args.json else nothing + "\n")
+        ctx.emit(records.dumps(document(result)) if args.json else nothing + "\n")
         return 0
     if question is not None:
         confirm(question, args.yes)
@@ -121,7 +129,9 @@ def carry_out(
         ctx.error(f"{where}: {f.reason.removeprefix(f'{f.id} ')}")
     if result.error:
         ctx.error(f"the {action} stopped: {result.error}")
-    ctx.emit(records.dumps(records.job_document(result)) if args.json else render.job_text(result))
+    if result.journal_error:
+        ctx.warn(f"the {action} was made but not written to the journal: {result.journal_error}")
+    ctx.emit(records.dumps(document(result)) if args.json else render.job_text(result))
     return 0 if result.ok else 1
 
 

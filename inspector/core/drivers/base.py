@@ -13,14 +13,21 @@ from __future__ import annotations
 import enum
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, NamedTuple
 
+from inspector.core.drivers.fsops import open_entry_file
 from inspector.core.errors import ActionNotSupportedError, ScanCancelled
 from inspector.core.model import Entry, Snapshot, State
+from inspector.core.problems import Problem
 from inspector.core.source import CacheOptions, CacheSource
+
+#: Where an expected digest comes from: an id -> ``(algorithm, hex digest)``, or
+#: ``None`` when the source knows nothing of that id (see :mod:`inspector.core.verify`).
+DigestSource = Callable[[str], tuple[str, str] | None]
 
 #: Called now and then during a scan with the number of entries seen so far.
 #: Returning ``False`` cancels the scan (it raises :class:`ScanCancelled`).
@@ -37,6 +44,10 @@ class Action(enum.StrEnum):
     QUEUE = "queue"
     PRUNE = "prune"
     CLEAN = "clean"
+    #: Make metadata and files agree (audit --repair): needs write_metadata for adopting.
+    REPAIR = "repair"
+    #: Restore hits and times from a metadata record: needs write_metadata.
+    IMPORT = "import"
 
 
 class IdRule(enum.StrEnum):
@@ -75,6 +86,26 @@ class OutcomeStatus(enum.StrEnum):
     DELETED = "deleted"
     GONE = "gone"  # vanished before we got to it: counts as done
     FAILED = "failed"
+    UPDATED = "updated"  # its metadata was written (write_metadata)
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataUpdate:
+    """Metadata to write for one entry whose file is there (repair, import).
+
+    ``None`` leaves a value as it is.  Times are unix nanoseconds.  ``size``
+    corrects a recorded size (kinds that keep one apart from the file).
+    ``create`` allows making the entry's record where there is none, as the
+    service makes it when it commits a download (a row, ``user.hits``);
+    without it an entry with no record is left alone (reported as gone).
+    """
+
+    entry: Entry
+    hits: int | None = None
+    accessed_ns: int | None = None
+    modified_ns: int | None = None
+    size: int | None = None
+    create: bool = False
 
 
 class Outcome(NamedTuple):
@@ -192,6 +223,79 @@ class CacheDriver(ABC):
     def nodes(self) -> list[str]:
         """The nodes whose caches share this metadata (only centralized kinds have many)."""
         return []
+
+    # -- trusting the cache: audit, verify, records ---------------------------
+    # What only a kind knows; inspector.core.audit/repair/verify/metadata_records
+    # do the rest, for every kind.  A new kind:
+    # - entry_path (or open_entry, if its readers lock): verify, and the audit's
+    #   symlink check of files without rows;
+    # - write_metadata, and Action.REPAIR / Action.IMPORT in its capabilities:
+    #   adopting files and correcting sizes (audit --repair), import;
+    # - optionally is_entry_id (not-an-image), metadata_problems (what its
+    #   metadata records beyond the entries, e.g. a size), health_warnings,
+    #   digest_source (expected digests it knows), record_extras (export).
+    # Rows without files and files without rows come from the scan's notes.
+
+    def entry_path(self, entry: Entry) -> Path:
+        """Where the entry's bytes are (the audit lstat()s it; nothing follows it)."""
+        raise ActionNotSupportedError(f"A {self.title} cache keeps no files to read.")
+
+    @contextmanager
+    def open_entry(self, entry: Entry) -> Iterator[tuple[int, bool]]:
+        """The entry's file opened for reading: ``(fd, read without moving its atime)``.
+
+        Opened with ``O_NOATIME`` where the kernel allows it (else the
+        ordinary way: the flag says so), never through a symlink.  A kind whose
+        readers take a lock (Filetracker's ``LOCK_SH``) overrides this.
+        """
+        fd, noatime = open_entry_file(self.entry_path(entry))
+        try:
+            yield fd, noatime
+        finally:
+            os.close(fd)
+
+    def is_entry_id(self, name: str) -> bool:
+        """Whether ``name`` can be an entry of this kind (else the audit says not-an-image)."""
+        try:
+            self.check_id(name)
+        except ValueError:
+            return False
+        return True
+
+    def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
+        """Disagreements only this kind can see (a recorded size, a missing attribute).
+
+        The audit finds the rest from the snapshot's entries: rows without
+        files and files without rows (their notes), empty files, ids in two
+        states, names that are no id, symlinks.
+        """
+        return []
+
+    def health_warnings(self) -> list[str]:
+        """Warnings about the cache as a whole (its mount, its filesystem)."""
+        return []
+
+    def write_metadata(self, updates: Sequence[MetadataUpdate]) -> Generator[Outcome, None, None]:
+        """Write each update the way the service writes it, yielding one outcome each.
+
+        Used by repair (adopt a file, correct a size) and import (hits and
+        times).  An entry whose file is gone is reported as gone; one without
+        a record and without ``create`` too.  The caller may stop between
+        entries; what was yielded is done.
+        """
+        raise ActionNotSupportedError(f"A {self.title} cache's metadata cannot be written.")
+        yield  # pragma: no cover - makes this a generator
+
+    def digest_source(self) -> DigestSource | None:
+        """Expected digests the kind itself knows besides its entries' checksums.
+
+        (Glance's image records, for a kind opened with its database.)
+        """
+        return None
+
+    def record_extras(self, entry: Entry) -> Mapping[str, str | int | None]:
+        """Fields of this kind added to the entry's metadata record (export)."""
+        return {}
 
 
 class ProgressTicker:

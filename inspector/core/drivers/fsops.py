@@ -116,3 +116,29 @@ def touch_new_at(dir_fd: int, name: str) -> None:
             os.fchown(fd, d.st_uid, d.st_gid)
     finally:
         os.close(fd)
+
+
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_noatime_at(name: str, dir_fd: int | None = None) -> tuple[int, bool]:
+    """Open ``name`` for reading without moving its atime where allowed.
+
+    Returns the descriptor and whether ``O_NOATIME`` was honoured: the kernel
+    allows it only to the file's owner (or ``CAP_FOWNER``); otherwise the file
+    is opened the ordinary way and reading it may move its atime.  A symlink
+    is never followed (``OSError`` ELOOP).
+    """
+    noatime = getattr(os, "O_NOATIME", 0)
+    if noatime:
+        try:
+            return os.open(name, _READ_FLAGS | noatime, dir_fd=dir_fd), True
+        except PermissionError as exc:
+            if exc.errno != errno.EPERM:
+                raise
+    return os.open(name, _READ_FLAGS, dir_fd=dir_fd), False
+
+
+def open_entry_file(path: str | os.PathLike[str]) -> tuple[int, bool]:
+    """:func:`open_noatime_at` for a full path (its last component is not followed)."""
+    return open_noatime_at(os.fspath(path))

@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import stat
 from abc import abstractmethod
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from inspector.core.drivers import xattrs
@@ -34,6 +35,7 @@ from inspector.core.drivers.fsops import (
     check_image_id,
     exists_at,
     open_dir,
+    open_noatime_at,
     touch_new_at,
     unlink_at,
 )
@@ -44,6 +46,7 @@ from inspector.core.drivers.fsscan import (
     open_dir_noatime,
     scan_files,
 )
+from inspector.core.drivers.glance.checks import is_image_id, layout_problems
 from inspector.core.errors import (
     CacheError,
     CacheUnreadableError,
@@ -53,6 +56,7 @@ from inspector.core.errors import (
     reason_of,
 )
 from inspector.core.model import STATES, Entry, Note, Snapshot, State
+from inspector.core.problems import Problem
 from inspector.core.source import CacheOptions, CacheSource
 
 #: Glance's own defaults: image_cache_max_size and image_cache_stall_time.
@@ -277,6 +281,29 @@ class GlanceDriver(CacheDriver):
     def check_id(self, image_id: str) -> str:
         """``image_id`` if it can name an image here, else :class:`InvalidImageIdError`."""
         return check_glance_id(image_id, self.options)
+
+    # -- trusting the cache ---------------------------------------------------
+
+    def entry_path(self, entry: Entry) -> Path:
+        return self.state_dir(entry.state) / self.check_id(entry.id)
+
+    @contextmanager
+    def open_entry(self, entry: Entry) -> Iterator[tuple[int, bool]]:
+        """The entry's file, opened inside the cache: no symlink followed, no atime moved."""
+        self.check_id(entry.id)
+        with open_dir(self.path, SUBDIRS.get(entry.state)) as dir_fd:
+            fd, noatime = open_noatime_at(entry.id, dir_fd)
+        try:
+            yield fd, noatime
+        finally:
+            os.close(fd)
+
+    def is_entry_id(self, name: str) -> bool:
+        return is_image_id(name) and not is_glance_own(name, self.options)
+
+    def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
+        own = self.service_files()
+        return layout_problems(self.path, SUBDIRS.values(), lambda n: n in own)
 
     def scan(self, progress: Progress | None = None) -> Snapshot:
         self.warnings = []

@@ -4,41 +4,67 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from inspector.core.drivers.base import Outcome, OutcomeStatus, ProgressTicker
+from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, ProgressTicker
+from inspector.core.drivers.fsops import open_dir
 from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_sqlite
-from inspector.core.drivers.sqlite_uri import uri
-from inspector.core.errors import (
-    CacheBusyError,
-    CacheReadOnlyError,
-    CacheUnreadableError,
-    CorruptDatabaseError,
-    InvalidImageIdError,
+from inspector.core.drivers.glance.sqlite_rows import (
+    BUSY_TIMEOUT_S,
+    COLUMNS,
+    MAX_TIMESTAMP,
+    damaged_entry,
+    translate,
 )
-from inspector.core.model import Entry, Note, State, make_entry
+from inspector.core.drivers.sqlite_uri import uri
+from inspector.core.errors import CacheError, CorruptDatabaseError, InvalidImageIdError, reason_of
+from inspector.core.model import Entry, Note, Snapshot, State, make_entry
+from inspector.core.problems import Problem, ProblemKind
 from inspector.core.source import CacheSource
-
-#: How long to wait for Glance to release a lock before giving up (Glance itself waits 2 s).
-BUSY_TIMEOUT_S = 5.0
-
-_COLUMNS = ("image_id", "last_accessed", "last_modified", "size", "hits", "checksum", "rowid")
 
 #: A deletion transaction holds SQLite's write lock at most this long (or this
 #: many entries), so Glance's own writers, which retry for 2 s, never give up.
 BATCH_SECONDS = 0.05
 BATCH_ENTRIES = 500
 
-#: Times Glance writes are unix seconds from ``time.time()``: from the epoch
-#: (legacy rows hold 0) to before the year 10000, the end of ``datetime``.
-MAX_TIMESTAMP = 253402300800.0
-
 #: SQLite's sort order of storage classes: NULL, numbers, text, blobs.
 _TYPE_RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+
+
+class _Batches:
+    """Short write transactions: at most ``BATCH_ENTRIES`` entries or ``BATCH_SECONDS``.
+
+    Glance's own writers retry a locked database for 2 s; holding the lock
+    this briefly never makes them give up.  :meth:`close` commits what is
+    pending, also when the caller stopped early or an error ended the job.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.in_tx = False
+        self.started = 0.0
+        self.count = 0
+
+    def begin(self) -> None:
+        if not self.in_tx:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.in_tx, self.started, self.count = True, time.monotonic(), 0
+
+    def done_one(self) -> None:
+        self.count += 1
+        if self.count >= BATCH_ENTRIES or time.monotonic() - self.started >= BATCH_SECONDS:
+            self.conn.execute("COMMIT")
+            self.in_tx = False
+
+    def close(self) -> None:
+        if self.in_tx and self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+        self.in_tx = False
 
 
 class SqliteDriver(GlanceDriver):
@@ -86,11 +112,11 @@ class SqliteDriver(GlanceDriver):
                 )
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
-            raise _translate(exc, self.db_path) from exc
+            raise translate(exc, self.db_path) from exc
         try:
             yield conn
         except sqlite3.Error as exc:
-            raise _translate(exc, self.db_path) from exc
+            raise translate(exc, self.db_path) from exc
         finally:
             conn.close()
 
@@ -107,7 +133,7 @@ class SqliteDriver(GlanceDriver):
                     f"{self.db_path} is an SQLite database but has no cached_images table: "
                     "it is not a Glance image cache database."
                 )
-            rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM cached_images").fetchall()
+            rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM cached_images").fetchall()
         by_id = {str(r[0]): r for r in rows}
         self._rows = rows  # for eviction_order's keys, built only when asked for
         return by_id
@@ -147,10 +173,10 @@ class SqliteDriver(GlanceDriver):
                     make_entry(f.name, cached, f.size, hits, acc, mod, row[5], note=link_note(f))
                 )
             else:
-                append(_damaged_entry(row, f.size, damaged))
+                append(damaged_entry(row, f.size, damaged))
         for image_id, row in rows.items():
             ticker.tick()
-            entry = _damaged_entry(row, None, damaged)
+            entry = damaged_entry(row, None, damaged)
             if entry.note is None:
                 entry = make_entry(
                     image_id,
@@ -211,27 +237,19 @@ class SqliteDriver(GlanceDriver):
             yield from super().delete_entries(pending)
             return
         with self._connect("rw") as conn:
-            in_tx = False
-            started = 0.0
-            in_batch = 0
+            batch = _Batches(conn)
             try:
                 for entry in pending:
-                    if not in_tx:
-                        conn.execute("BEGIN IMMEDIATE")
-                        in_tx, started, in_batch = True, time.monotonic(), 0
+                    batch.begin()
                     if entry.state is State.CACHED:
                         outcome = self._delete_cached(conn, entry)
                     else:
                         outcome = self._unlink_entry(entry)
-                    in_batch += 1
-                    if in_batch >= BATCH_ENTRIES or time.monotonic() - started >= BATCH_SECONDS:
-                        conn.execute("COMMIT")
-                        in_tx = False
+                    batch.done_one()
                     yield outcome
             finally:
                 # Stopped between entries (cancel) or by an error: keep what was done.
-                if in_tx and conn.in_transaction:
-                    conn.execute("COMMIT")
+                batch.close()
 
     def _delete_cached(self, conn: sqlite3.Connection, entry: Entry) -> Outcome:
         try:
@@ -254,68 +272,102 @@ class SqliteDriver(GlanceDriver):
         conn.execute("RELEASE entry")
         return outcome
 
+    # -- trusting the cache ---------------------------------------------------
 
-def _damaged_entry(row: tuple[Any, ...], size: int | None, damaged: list[str]) -> Entry:
-    """An entry from a row, each value Glance would never write read as unknown.
+    def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
+        """Besides the layout's: rows whose recorded size is not the file's."""
+        found = super().metadata_problems(snapshot)
+        recorded = {str(r[0]): r[3] for r in getattr(self, "_rows", [])}
+        for e in snapshot.entries:
+            if e.state is not State.CACHED or e.note is not None or e.id not in recorded:
+                continue  # no row, no file, a symlink or a damaged row: reported otherwise
+            size = recorded[e.id]
+            if size != e.size:
+                found.append(
+                    Problem(
+                        ProblemKind.SIZE_MISMATCH,
+                        e.id,
+                        f"{self.options.sqlite_db} records {_count(size)} bytes, the file holds "
+                        f"{e.size:,}: Glance's pruner counts the file, its listing the row",
+                        State.CACHED,
+                        e,
+                        size if type(size) is int else None,
+                    )
+                )
+        return found
 
-    ``size`` is the file's (``None``: no file, the row's own size is used).
-    The entry's ``bad_fields`` name the damaged values; ``damaged`` collects a
-    description for the scan's warning.
-    """
-    image_id = str(row[0])
-    bad: list[str] = []
+    def write_metadata(self, updates: Sequence[MetadataUpdate]) -> Generator[Outcome, None, None]:
+        """Rows written as Glance writes them, in short transactions.
 
-    def timestamp(name: str, value: Any) -> float | None:
-        if (type(value) is float or type(value) is int) and 0 <= value < MAX_TIMESTAMP:
-            return float(value)
-        bad.append(name)
-        return None
+        An existing row gets the values given (hits, times as REAL seconds,
+        size); a file without a row gets, with ``create``, the row Glance's
+        commit inserts (``image_id, last_accessed, last_modified, hits,
+        size``), with what the update gives and otherwise hits 0, both times
+        the file's mtime (when Glance moved it in) and the file's size.  An
+        entry whose file is gone, or is not a regular file, keeps its row.
+        """
+        pending = list(updates)
+        if not pending:
+            return
+        with self._connect("rw") as conn:
+            batch = _Batches(conn)
+            try:
+                for update in pending:
+                    batch.begin()
+                    outcome = self._write_row(conn, update)
+                    batch.done_one()
+                    yield outcome
+            finally:
+                batch.close()
 
-    accessed = timestamp("last_accessed", row[1])
-    modified = timestamp("last_modified", row[2])
-    hits = row[4] if type(row[4]) is int and row[4] >= 0 else None
-    if hits is None:
-        bad.append("hits")
-    if size is None:
-        size = row[3] if type(row[3]) is int and row[3] >= 0 else 0
-        if type(row[3]) is not int or row[3] < 0:
-            bad.append("size")
-    checksum = row[5] if row[5] is None or isinstance(row[5], str) else None
-    if bad:
-        values = ", ".join(f"{name} {_shown(row[_COLUMNS.index(name)])}" for name in bad)
-        damaged.append(f"{image_id}: {values}")
-    return make_entry(
-        image_id,
-        State.CACHED,
-        size,
-        hits,
-        accessed,
-        modified,
-        checksum,
-        note=Note.BAD_VALUE if bad else None,
-        bad_fields=tuple(bad),
-    )
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _translate(exc: sqlite3.Error, db_path: Path) -> Exception:
-    text = str(exc)
-    if "readonly" in text or "read-only" in text:
-        return CacheReadOnlyError(
-            f"{db_path} cannot be written ({text}): the entry whose row could not be deleted "
-            "kept its file, and nothing after it was changed."
+    def _write_row(self, conn: sqlite3.Connection, u: MetadataUpdate) -> Outcome:
+        entry = u.entry
+        try:
+            self.check_id(entry.id)
+            with open_dir(self.path) as root:
+                st = os.stat(entry.id, dir_fd=root, follow_symlinks=False)
+        except FileNotFoundError:
+            return Outcome(entry, OutcomeStatus.GONE, reason="its file is gone: row left alone")
+        except (OSError, CacheError) as exc:
+            return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
+        if not stat.S_ISREG(st.st_mode):
+            return Outcome(entry, OutcomeStatus.FAILED, reason="not a regular file: left alone")
+        values = {
+            "hits": u.hits,
+            "last_accessed": None if u.accessed_ns is None else u.accessed_ns / 1e9,
+            "last_modified": None if u.modified_ns is None else u.modified_ns / 1e9,
+            "size": u.size,
+        }
+        given = {k: v for k, v in values.items() if v is not None}
+        if given:
+            sets = ", ".join(f"{k} = ?" for k in given)
+            changed = conn.execute(
+                f"UPDATE cached_images SET {sets} WHERE image_id = ?", (*given.values(), entry.id)
+            ).rowcount
+        else:
+            changed = len(
+                conn.execute(
+                    "SELECT 1 FROM cached_images WHERE image_id = ?", (entry.id,)
+                ).fetchall()
+            )
+        if changed > 0:
+            return Outcome(entry, OutcomeStatus.UPDATED)
+        if not u.create:
+            return Outcome(entry, OutcomeStatus.GONE, reason="no row: left alone")
+        mtime = st.st_mtime_ns / 1e9
+        conn.execute(
+            "INSERT INTO cached_images (image_id, last_accessed, last_modified, hits, size) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                entry.id,
+                values["last_accessed"] if values["last_accessed"] is not None else mtime,
+                values["last_modified"] if values["last_modified"] is not None else mtime,
+                u.hits if u.hits is not None else 0,
+                u.size if u.size is not None else st.st_size,
+            ),
         )
-    if "locked" in text or "busy" in text:
-        return CacheBusyError(
-            f"{db_path} stayed locked by another process for {BUSY_TIMEOUT_S:g} s "
-            "(Glance writing?). Try again in a moment."
-        )
-    if isinstance(exc, sqlite3.OperationalError) and "unable to open" in text:
-        return CacheUnreadableError(f"{db_path} cannot be opened: {text}.")
-    if isinstance(exc, sqlite3.DatabaseError):
-        return CorruptDatabaseError(f"{db_path} is not a usable Glance cache database: {text}.")
-    return CacheUnreadableError(f"{db_path}: {text}.")
+        return Outcome(entry, OutcomeStatus.UPDATED)
+
+
+def _count(value: Any) -> str:
+    return f"{value:,}" if type(value) is int else repr(value)

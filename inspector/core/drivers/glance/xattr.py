@@ -6,13 +6,18 @@ failed; last accessed is the file's atime and last modified its mtime.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import stat
+from collections.abc import Generator, Sequence
 
-from inspector.core.drivers import xattrs
-from inspector.core.drivers.base import ProgressTicker
+from inspector.core.drivers import mounts, xattrs
+from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, ProgressTicker
+from inspector.core.drivers.fsops import open_dir
 from inspector.core.drivers.fsscan import FileInfo
 from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_xattr
-from inspector.core.model import Entry, State, make_entry
+from inspector.core.errors import CacheError, reason_of
+from inspector.core.model import Entry, Snapshot, State, make_entry
+from inspector.core.problems import Problem, ProblemKind
 from inspector.core.source import CacheSource
 
 NO_XATTR_WARNING = (
@@ -75,3 +80,104 @@ class XattrDriver(GlanceDriver):
 
     def _error_text(self, info: FileInfo) -> str | None:
         return self._read_text(info, "error")
+
+    # -- trusting the cache ---------------------------------------------------
+
+    def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
+        """Besides the layout's: cached files without a usable ``user.hits``.
+
+        Glance's xattr driver sets ``user.hits`` to 0 when it commits an image
+        and increments it after every read (``inc_xattr``, which raises when
+        the attribute is missing or not a number): without it the image is
+        served but every read of it ends in an error.
+        """
+        found = super().metadata_problems(snapshot)
+        if not self._xattr_ok:
+            return found  # no xattrs on this filesystem: a health warning says so
+        for e in snapshot.entries:
+            if e.state is not State.CACHED or e.note is not None or e.hits is not None:
+                continue
+            try:
+                raw = xattrs.get(self.path / e.id, "hits")
+            except OSError:
+                continue  # vanished meanwhile
+            if raw is None:
+                detail = "no user.hits: Glance's xattr driver sets it on every image it caches"
+            else:
+                detail = f"user.hits holds {raw[:20]!r}, not a number Glance can count up"
+            found.append(
+                Problem(
+                    ProblemKind.FILE_WITHOUT_ROW,
+                    e.id,
+                    detail + " (each read of the image fails to count its hit)",
+                    State.CACHED,
+                    e,
+                )
+            )
+        return found
+
+    def health_warnings(self) -> list[str]:
+        """No user xattrs (hits unknown), or a ``noatime`` mount (the LRU clock stopped)."""
+        warnings = []
+        if not xattrs.supported(self.path):
+            warnings.append(NO_XATTR_WARNING)
+        mount = mounts.mount_of(self.path)
+        if mount is not None and mount.noatime:
+            warnings.append(
+                f"{self.path} is on a filesystem mounted noatime ({mount.mount_point}): "
+                "the files' access times, the LRU clock of Glance's xattr driver, never move, "
+                "so its pruner evicts images by when they were cached, not when last used. "
+                "Mount it relatime or strictatime."
+            )
+        return warnings
+
+    def write_metadata(self, updates: Sequence[MetadataUpdate]) -> Generator[Outcome, None, None]:
+        """``user.hits`` as Glance sets it (``str(hits)``), then atime/mtime with ``utime(ns=)``.
+
+        A file without ``user.hits`` gets one only with ``create`` (0 unless
+        the update gives hits), as Glance's commit does.  The size is the
+        file's own here: nothing to correct.  A filesystem without user
+        xattrs stops the job (the hits cannot be written anywhere).
+        """
+        for u in updates:
+            yield self._write_attrs(u)
+
+    def _write_attrs(self, u: MetadataUpdate) -> Outcome:
+        entry = u.entry
+        try:
+            self.check_id(entry.id)
+            with open_dir(self.path) as root:
+                st = os.stat(entry.id, dir_fd=root, follow_symlinks=False)
+        except FileNotFoundError:
+            return Outcome(entry, OutcomeStatus.GONE, reason="its file is gone")
+        except (OSError, CacheError) as exc:
+            return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
+        if not stat.S_ISREG(st.st_mode):
+            return Outcome(entry, OutcomeStatus.FAILED, reason="not a regular file: left alone")
+        path = self.path / entry.id
+        try:
+            hits = u.hits
+            raw = xattrs.get(path, "hits")
+            if raw is None or not raw.strip().isdigit():
+                if not u.create:
+                    return Outcome(
+                        entry, OutcomeStatus.GONE, reason="no usable user.hits: left alone"
+                    )
+                hits = 0 if hits is None else hits
+            if hits is not None:
+                xattrs.put(path, "hits", hits)
+            if u.accessed_ns is not None or u.modified_ns is not None:
+                times = (
+                    st.st_atime_ns if u.accessed_ns is None else u.accessed_ns,
+                    st.st_mtime_ns if u.modified_ns is None else u.modified_ns,
+                )
+                os.utime(path, ns=times, follow_symlinks=False)
+        except xattrs.XattrUnsupportedError:
+            raise CacheError(
+                f"{self.path} is on a filesystem without user xattrs: hits cannot be written."
+            ) from None
+        except FileNotFoundError:
+            return Outcome(entry, OutcomeStatus.GONE, reason="its file is gone")
+        except OSError as exc:
+            return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
+        return Outcome(entry, OutcomeStatus.UPDATED)
