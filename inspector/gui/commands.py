@@ -35,6 +35,7 @@ class CommandState:
     selected: int = 0
     rows: int = 0
     counts: dict[State, int] = field(default_factory=dict)
+    problems: int = 0
     capabilities: Capabilities | None = None
 
     def can_change(self, action: Action) -> bool:
@@ -83,6 +84,21 @@ SPECS: tuple[Spec, ...] = (
         "export",
         "Save the rows the current table shows as CSV or JSON",
         lambda s: s.has_reading and s.on_table and not s.busy and s.rows > 0,
+    ),
+    Spec(
+        "export_record",
+        "Export &Metadata Record…",
+        "file",
+        tip="Save every entry's metadata as a versioned record (hits, times, sizes)",
+        rule=lambda s: s.has_reading and not s.busy,
+    ),
+    Spec(
+        "import_record",
+        "&Import Metadata Record…",
+        "file",
+        tip="Restore hits and times from a record, previewed first",
+        rule=lambda s: s.can_change(Action.IMPORT),
+        change=True,
     ),
     Spec("quit", "&Quit", "file", "Ctrl+Q"),
     Spec(
@@ -168,6 +184,23 @@ SPECS: tuple[Spec, ...] = (
         change=True,
         toolbar=True,
     ),
+    Spec(
+        "verify",
+        "&Verify Checksums…",
+        "cache",
+        "Ctrl+Shift+V",
+        tip="Hash the selected images (or all) and compare with their expected digests",
+        rule=lambda s: s.has_reading and not s.busy and s.counts.get(State.CACHED, 0) > 0,
+    ),
+    Spec(
+        "repair",
+        "Re&pair…",
+        "cache",
+        tip="Fix what the audit found, previewed first (Problems tab)",
+        rule=lambda s: s.can_change(Action.REPAIR) and s.problems > 0,
+        change=True,
+    ),
+    Spec("history", "&History of Changes…", "view", "Ctrl+H"),
     Spec("about", "&About Cache Inspector", "help"),
 )
 
@@ -185,6 +218,11 @@ class Commands(QObject):
     select_all: QAction
     filter: QAction
     refresh: QAction
+    export_record: QAction
+    import_record: QAction
+    verify: QAction
+    repair: QAction
+    history: QAction
     delete: QAction
     delete_all: QAction
     requeue: QAction
@@ -220,14 +258,20 @@ class Commands(QObject):
                         window.addAction(self.actions[spec.name])
         file_menu = self.menus["file"]
         self.recent_menu = QMenu(self.tr("Open &Recent"), file_menu)
+        #: (the recent list, open one, clear the list): set by the window.
+        self.recent: tuple[Callable[[], list[str]], Callable[[str], None], Callable[[], None]]
+        self.recent = (list, lambda _: None, lambda: None)
+        self.recent_menu.aboutToShow.connect(lambda: self.fill_recent(*self.recent))
         file_menu.insertMenu(self.actions["demo"], self.recent_menu)
         file_menu.insertSeparator(self.actions["export"])
+        file_menu.insertSeparator(self.actions["export_record"])
         file_menu.addSeparator()
         file_menu.addAction(self.actions["quit"])
         window.addAction(self.actions["quit"])
         cache = self.menus["cache"]
         cache.insertSeparator(self.actions["queue"])
         cache.insertSeparator(self.actions["prune"])
+        cache.insertSeparator(self.actions["verify"])
         self.menus["view"].addSeparator()
         self.tab_actions: list[QAction] = []
         self.menus["help"] = bar.addMenu(self.tr("&Help"))
@@ -243,14 +287,17 @@ class Commands(QObject):
                     self.toolbar.addSeparator()
 
     def fill_recent(
-        self, recent: Sequence[str], open_one: Callable[[str], None], clear: Callable[[], None]
+        self,
+        recent: Callable[[], list[str]],
+        open_one: Callable[[str], None],
+        clear: Callable[[], None],
     ) -> None:
         """File ▸ Open Recent, filled as it opens."""
         menu = self.recent_menu
         menu.clear()
-        for text in recent:
+        for text in recent():
             menu.addAction(text).triggered.connect(lambda _=False, t=text: open_one(t))
-        if not recent:
+        if not menu.actions():
             menu.addAction(self.tr("(none)")).setEnabled(False)
         else:
             menu.addSeparator()
@@ -303,4 +350,6 @@ def _needed(name: str) -> Action | None:
         "queue": Action.QUEUE,
         "prune": Action.PRUNE,
         "clean": Action.CLEAN,
+        "repair": Action.REPAIR,
+        "import_record": Action.IMPORT,
     }.get(name)

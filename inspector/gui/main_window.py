@@ -2,8 +2,7 @@
 
 The controller reads, follows and changes the open cache through the runner;
 the page shows it; the operations ask for and run changes; the command table
-holds the actions and their rules; the status widgets report (as Vorta's main
-window wires its tabs, and qutebrowser's status bar its widgets).
+holds the actions and their rules (as Vorta's main window wires its tabs).
 """
 
 from __future__ import annotations
@@ -22,8 +21,10 @@ from inspector.gui.cache.columns import Context
 from inspector.gui.cache.controller import CacheController, ReadResult
 from inspector.gui.cache.operations import Operations
 from inspector.gui.cache.page import CachePage
-from inspector.gui.commands import Commands, CommandState
+from inspector.gui.cache.trust_operations import TrustOperations
+from inspector.gui.commands import Commands
 from inspector.gui.dialogs.about import show_about
+from inspector.gui.history import HistoryWindow
 from inspector.gui.icons import app_icon
 from inspector.gui.settings import (
     Settings,
@@ -33,7 +34,7 @@ from inspector.gui.settings import (
 )
 from inspector.gui.widgets import accessibility
 from inspector.gui.widgets.empty_page import EmptyPage
-from inspector.gui.widgets.status import JobIndicator, ReadingIndicator, SelectionLabel
+from inspector.gui.widgets.status import StatusWidgets
 from inspector.gui.workers import Runner
 
 #: How often relative times ("3 minutes ago") are redrawn.
@@ -83,12 +84,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.commands = Commands(self)
         self.operations = Operations(self.page, self.controller, self.limits, self)
-        self.selection_label = SelectionLabel()
-        self.reading_indicator = ReadingIndicator()
-        self.job_indicator = JobIndicator()
-        self.statusBar().addWidget(self.selection_label, 1)
-        self.statusBar().addPermanentWidget(self.job_indicator)
-        self.statusBar().addPermanentWidget(self.reading_indicator)
+        self.trust = TrustOperations(self.page, self.controller, self.operations, self)
+        self.history: HistoryWindow | None = None
+        status = StatusWidgets(self.statusBar())
+        self.selection_label, self.reading_indicator, self.job_indicator = status.parts()
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_TICK_MS)
         self._clock.timeout.connect(self._set_context)
@@ -110,6 +109,12 @@ class MainWindow(QMainWindow):
         c.read_failed.connect(self._read_failed)
         c.read_cancelled.connect(self._read_cancelled)
         c.statistics_ready.connect(page.stats_view.show_statistics)
+        c.audit_ready.connect(page.show_audit)
+        c.audit_ready.connect(self.trust.report_changed)
+        c.audit_ready.connect(self._update_status)
+        c.job_note.connect(self.job_indicator.label.setText)
+        page.problems_view.audit_requested.connect(c.request_audit)
+        page.problems_view.repair_requested.connect(self.trust.repair)
         c.statistics_ready.connect(self._update_status)
         c.job_started.connect(self.job_indicator.started)
         c.job_progress.connect(self.job_indicator.show_progress)
@@ -122,7 +127,8 @@ class MainWindow(QMainWindow):
         page.tab_changed.connect(self._want_statistics)
         page.header.max_size_changed.connect(self._max_size_changed)
         page.header.stall_time_changed.connect(self._stall_time_changed)
-        ops.note.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        for notes in (ops.note, self.trust.note):
+            notes.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.empty_page.open_requested.connect(self.choose_cache)
         self.empty_page.demo_requested.connect(self.open_demo)
         self.empty_page.recent_chosen.connect(self.open_recent)
@@ -142,9 +148,14 @@ class MainWindow(QMainWindow):
             "prune": ops.prune,
             "clean": ops.clean,
             "about": lambda: show_about(self),
+            "verify": self.trust.verify_selected,
+            "repair": self.trust.repair,
+            "export_record": self.trust.choose_export_record,
+            "import_record": self.trust.choose_import_record,
+            "history": self.show_history,
         }.items():
             cmd.actions[name].triggered.connect(slot)
-        cmd.recent_menu.aboutToShow.connect(self._fill_recent)
+        cmd.recent = (self.settings.recent, self.open_recent, self.settings.clear_recent)
         self._tabs_changed()
         self._update_status()
 
@@ -205,12 +216,6 @@ class MainWindow(QMainWindow):
         self._set_context()
 
     @Slot()
-    def _fill_recent(self) -> None:
-        self.commands.fill_recent(
-            self.settings.recent(), self.open_recent, self.settings.clear_recent
-        )
-
-    @Slot()
     def refresh(self) -> None:
         self.controller.refresh()
 
@@ -231,7 +236,7 @@ class MainWindow(QMainWindow):
         if self.page.states != states_before:
             self._tabs_changed()
         self._show_limits()
-        self.page.stats_view.stale = True
+        self.page.stats_view.stale = self.page.problems_view.stale = True
         self._want_statistics()
         self._update_status()
         self.refreshed.emit()
@@ -286,11 +291,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _want_statistics(self) -> None:
-        """Statistics are computed off the GUI thread, when shown and out of date."""
-        view = self.page.stats_view
+        """Statistics and the audit are computed off the GUI thread, when shown and stale."""
+        view, problems = self.page.stats_view, self.page.problems_view
         if self.page.statistics_shown() and view.stale:
             view.stale = False
             self.controller.request_statistics(self.limits().max_size or 0)
+        if self.page.problems_shown() and problems.stale:
+            problems.stale = False
+            self.controller.request_audit()
+
+    @Slot()
+    def show_history(self) -> None:
+        """View ▸ History of Changes: the journal, read off the GUI thread."""
+        self.history = HistoryWindow.show_for(self.runner, self, self.history)
 
     # -- status and actions ----------------------------------------------------
 
@@ -305,22 +318,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _update_status(self) -> None:
-        page, reading = self.page, self.controller.reading
-        state = page.current_state()
-        self.selection_label.setText(page.selection_text())
-        self.commands.update(
-            CommandState(
-                has_reading=reading is not None,
-                read_only=self.read_only,
-                busy=self.controller.busy,
-                on_table=not page.statistics_shown(),
-                state=state,
-                selected=len(page.current_view().selectionModel().selectedRows()),
-                rows=page.models[state].rowCount(),
-                counts={s: page.models[s].rowCount() for s in page.states},
-                capabilities=reading.driver.capabilities if reading else None,
-            )
-        )
+        self.selection_label.setText(self.page.selection_text())
+        c = self.controller
+        self.commands.update(self.page.command_state(c.reading, self.read_only, c.busy))
 
     @Slot()
     def copy_selected_ids(self) -> None:

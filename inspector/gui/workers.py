@@ -48,8 +48,11 @@ class Cancelled(Exception):
 class Reporter:
     """What a running task may do: report progress, and learn it should stop."""
 
-    def __init__(self, emit: Callable[[int, int], None]) -> None:
+    def __init__(
+        self, emit: Callable[[int, int], None], say: Callable[[str], None] = lambda _: None
+    ) -> None:
         self._emit = emit
+        self._say = say
         self._stop = threading.Event()
         self._last = 0.0
 
@@ -67,6 +70,10 @@ class Reporter:
             self._last = now  # a signal per entry would flood the GUI thread
             self._emit(done, total)
         return not self._stop.is_set()
+
+    def say(self, text: str) -> None:
+        """A short note on how the work goes ("312 MiB/s, 2 minutes left")."""
+        self._say(text)
 
     def check(self) -> None:
         if self._stop.is_set():
@@ -95,6 +102,7 @@ class _Signals(QObject):
     """Lives in the GUI thread; its signals, emitted from the pool, arrive there queued."""
 
     progress = Signal(object, int, int)
+    note = Signal(object, str)
     result = Signal(object, object)
     error = Signal(object, str)
     cancelled = Signal(object)
@@ -144,6 +152,7 @@ class Runner(QObject):
 
     started = Signal(object)  # Task
     progress = Signal(object, int, int)  # Task, done, total
+    note = Signal(object, str)  # Task, text
     result = Signal(object, object)  # Task, value
     error = Signal(object, str)  # Task, message
     cancelled = Signal(object)  # Task
@@ -156,6 +165,7 @@ class Runner(QObject):
         self._pool.setMaxThreadCount(threads)
         self._signals = _Signals(self)
         self._signals.progress.connect(self._on_progress)
+        self._signals.note.connect(self._on_note)
         self._signals.result.connect(self._on_result)
         self._signals.error.connect(self._on_error)
         self._signals.cancelled.connect(self._on_cancelled)
@@ -187,7 +197,10 @@ class Runner(QObject):
                 older.reporter.cancel()
             self._lanes[task.lane] = task
         signals = self._signals
-        task.reporter = Reporter(lambda done, total: signals.progress.emit(task, done, total))
+        task.reporter = Reporter(
+            lambda done, total: signals.progress.emit(task, done, total),
+            lambda text: signals.note.emit(task, text),
+        )
         self._running[task.id] = task
         self.started.emit(task)
         if task.exclusive:
@@ -226,6 +239,11 @@ class Runner(QObject):
     def _on_progress(self, task: Task, done: int, total: int) -> None:
         if task.id in self._running and self._current(task):
             self.progress.emit(task, done, total)
+
+    @Slot(object, str)
+    def _on_note(self, task: Task, text: str) -> None:
+        if task.id in self._running and self._current(task):
+            self.note.emit(task, text)
 
     @Slot(object, object)
     def _on_result(self, task: Task, value: Any) -> None:

@@ -37,7 +37,9 @@ def test_glance_has_every_action_and_read_only_disables_them(qtbot: Any) -> None
     commands = make(qtbot)
     counts = {State.CACHED: 5, State.INVALID: 1}
     commands.update(
-        CommandState(has_reading=True, selected=1, rows=5, counts=counts, capabilities=GLANCE)
+        CommandState(
+            has_reading=True, selected=1, rows=5, counts=counts, capabilities=GLANCE, problems=2
+        )
     )
     assert all(a.isVisible() and a.isEnabled() for a in commands.change_actions())
     commands.update(

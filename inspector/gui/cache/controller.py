@@ -17,7 +17,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
-from inspector.core import CacheSource, Entry, Limits, Reading, ScanCancelled, State, read, stats
+from inspector.core import (
+    CacheSource,
+    Entry,
+    Limits,
+    Reading,
+    ScanCancelled,
+    State,
+    audit,
+    read,
+    stats,
+)
 from inspector.core.actions import JobProgress, JobResult
 from inspector.gui.cache.columns import Context
 from inspector.gui.cache.entry_model import SortSpec, sorted_rows
@@ -77,6 +87,8 @@ class CacheController(QObject):
     statistics_ready = Signal(object)  # Statistics
     job_started = Signal(str)
     job_progress = Signal(int, int)
+    job_note = Signal(str)
+    audit_ready = Signal(object)  # AuditReport
     job_finished = Signal(str, object)  # title, JobResult
     job_failed = Signal(str, str)  # title, message
 
@@ -100,6 +112,7 @@ class CacheController(QObject):
         self.debounce.timeout.connect(self.refresh)
         runner.started.connect(self._started)
         runner.progress.connect(self._progress)
+        runner.note.connect(self._note)
         runner.result.connect(self._result)
         runner.error.connect(self._error)
         runner.cancelled.connect(self._cancelled)
@@ -182,6 +195,20 @@ class CacheController(QObject):
         self._tasks[task.id] = "stats"
         self.runner.submit(task)
 
+    def request_audit(self) -> None:
+        """Audit the last reading (metadata against disk) off the GUI thread; coalesced."""
+        if self.last is None:
+            return
+        reading = self.last.reading
+        task = Task(
+            self.tr("Auditing"),
+            lambda _: audit.audit(reading),
+            source=self.key,
+            lane=f"audit:{self.key}",
+        )
+        self._tasks[task.id] = "audit"
+        self.runner.submit(task)
+
     def limits(self, stored: Callable[[CacheSource, Limits], Limits]) -> Limits:
         """The limits in force: the user's for this cache, else the service's."""
         defaults = self.reading.limits if self.reading else Limits(10 * 1024**3, 86400.0)
@@ -209,7 +236,11 @@ class CacheController(QObject):
 
     def run_job(self, title: str, job: Callable[[JobProgress], JobResult]) -> bool:
         """Run a change on this cache; refused (False) while another one runs on it."""
-        task = Task(title, lambda r: job(r.progress), source=self.key, exclusive=True)
+        return self.run_work(title, lambda r: job(r.progress))
+
+    def run_work(self, title: str, work: Callable[[Reporter], object]) -> bool:
+        """Run long work on this cache as its job (with Stop); its value ends in job_finished."""
+        task = Task(title, work, source=self.key, exclusive=True)
         self._tasks[task.id] = "job"
         if not self.runner.submit(task):
             del self._tasks[task.id]
@@ -249,6 +280,11 @@ class CacheController(QObject):
             self._job = None
         return what
 
+    @Slot(object, str)
+    def _note(self, task: Task, text: str) -> None:
+        if self._mine(task) == "job":
+            self.job_note.emit(text)
+
     @Slot(object, object)
     def _result(self, task: Task, value: object) -> None:
         what = self._end(task)
@@ -264,6 +300,8 @@ class CacheController(QObject):
             self.read_done.emit(value)
         elif what == "stats":
             self.statistics_ready.emit(value)
+        elif what == "audit":
+            self.audit_ready.emit(value)
         elif what == "job":
             self.job_finished.emit(task.title, value)
             self.refresh()
@@ -278,8 +316,8 @@ class CacheController(QObject):
         elif what == "job":
             self.job_failed.emit(task.title, message)
             self.refresh()
-        elif what == "stats":
-            log.warning("statistics of %s failed: %s", task.source, message)
+        elif what in ("stats", "audit"):
+            log.warning("%s of %s failed: %s", what, task.source, message)
 
     @Slot(object)
     def _cancelled(self, task: Task) -> None:

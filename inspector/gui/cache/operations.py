@@ -69,7 +69,8 @@ class Operations(QObject):
         if not self.controller.run_job(title, run):
             self.note.emit(self.tr("Another job is still running."))
 
-    def _confirm(self, text: str, detail: str, verb: str, then: Callable[[], None]) -> None:
+    def confirm(self, text: str, detail: str, verb: str, then: Callable[[], object]) -> None:
+        """Ask; ``then`` runs only on the explicit destructive answer."""
         box = ConfirmBox(text, detail, verb, self.window)
         box.confirmed.connect(then)
         box.open()
@@ -93,7 +94,7 @@ class Operations(QObject):
         driver = self.driver()
         assert driver is not None
         where = self.controller.source.display_name() if self.controller.source else ""
-        self._confirm(
+        self.confirm(
             self.tr("Delete %s?") % describe(entries),
             self.tr(
                 "%s\n\nFiles and their metadata are removed from %s. Glance downloads an image "
@@ -112,7 +113,7 @@ class Operations(QObject):
         driver = self.driver()
         if not entries or driver is None or not self.can(Action.REQUEUE):
             return
-        self._confirm(
+        self.confirm(
             self.tr("Requeue %s?") % describe(entries),
             self.tr("%s\n\nEach is removed from the cache and its id queued for the prefetcher.")
             % named(entries),
@@ -211,7 +212,9 @@ class Operations(QObject):
     # -- results ---------------------------------------------------------------
 
     @Slot(str, object)
-    def _job_finished(self, title: str, result: JobResult) -> None:
+    def _job_finished(self, title: str, result: object) -> None:
+        if not isinstance(result, JobResult):
+            return  # verify and exports tell their own results
         box = result_box(title, result, self.window)
         box.open()
         self.result_box = box

@@ -12,14 +12,17 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTabWidget, QVBoxLayout, QWidget
 
-from inspector.core import STATES, CacheSource, Entry, State
+from inspector.core import STATES, CacheSource, Entry, Reading, State
+from inspector.core.audit import AuditReport
 from inspector.gui.cache.columns import DEFAULT_SORT, Context
 from inspector.gui.cache.controller import ReadResult
 from inspector.gui.cache.entry_model import EntryRole, EntryTableModel, SortSpec
 from inspector.gui.cache.entry_view import EntryTableView
 from inspector.gui.cache.filter_proxy import IdFilterProxy
 from inspector.gui.cache.header import CacheHeader
+from inspector.gui.cache.problems_view import ProblemsView
 from inspector.gui.cache.stats_view import StatisticsView
+from inspector.gui.commands import CommandState
 from inspector.gui.icons import icon
 from inspector.gui.widgets.message_bar import MessageBar
 from inspector.report import formatting
@@ -83,6 +86,7 @@ class CachePage(QWidget):
         self.holders: dict[State, QWidget] = {}
         self.stats_view = StatisticsView()
         self.stats_view.select_requested.connect(self.select_from_chart)
+        self.problems_view = ProblemsView()
         self._last_state = State.CACHED
         self.set_states(STATES)
 
@@ -100,6 +104,7 @@ class CachePage(QWidget):
                 self._make_table(state)
             self.tabs.addTab(self.holders[state], self.tr(STATE_TITLES[state]))
         self.tabs.addTab(self.stats_view, icon("statistics"), self.tr("Statistics"))
+        self.tabs.addTab(self.problems_view, self.problems_view.title())
         self.tabs.blockSignals(False)
         self.states = states
         self.stats_view.set_states(states)
@@ -139,6 +144,8 @@ class CachePage(QWidget):
         self.tabs.setCurrentIndex(index)
         if self.statistics_shown():
             self.stats_view.setFocus()
+        elif self.problems_shown():
+            self.problems_view.table.setFocus()
         else:
             self.focus_table()
 
@@ -151,6 +158,16 @@ class CachePage(QWidget):
 
     def statistics_shown(self) -> bool:
         return self.tabs.currentWidget() is self.stats_view
+
+    def problems_shown(self) -> bool:
+        return self.tabs.currentWidget() is self.problems_view
+
+    def on_table(self) -> bool:
+        return not (self.statistics_shown() or self.problems_shown())
+
+    def show_audit(self, report: AuditReport) -> None:
+        self.problems_view.show_report(report)
+        self.tabs.setTabText(self.tabs.indexOf(self.problems_view), self.problems_view.title())
 
     def current_view(self) -> EntryTableView:
         return self.views[self.current_state()]
@@ -252,8 +269,28 @@ class CachePage(QWidget):
         self.filter_edit.setFocus()
         self.filter_edit.selectAll()
 
+    def command_state(self, reading: Reading | None, read_only: bool, busy: bool) -> CommandState:
+        """What the command table needs to know about this page."""
+        state = self.current_state()
+        report = self.problems_view.report
+        return CommandState(
+            has_reading=reading is not None,
+            read_only=read_only,
+            busy=busy,
+            on_table=self.on_table(),
+            state=state,
+            selected=len(self.current_view().selectionModel().selectedRows()),
+            rows=self.models[state].rowCount(),
+            counts={s: self.models[s].rowCount() for s in self.states},
+            capabilities=reading.driver.capabilities if reading else None,
+            problems=len(report.problems) if report else 0,
+        )
+
     def selection_text(self) -> str:
         """What the status bar says about the current tab."""
+        if self.problems_shown():
+            report = self.problems_view.report
+            return self.tr("Auditing…") if report is None else self.problems_view.summary.text()
         if self.statistics_shown():
             st = self.stats_view.stats
             if st is None:

@@ -11,7 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStatusBar,
+    QWidget,
+)
 
 
 class SelectionLabel(QLabel):
@@ -111,3 +118,18 @@ class JobIndicator(_Indicator):
     def _stopping(self) -> None:
         self.button.setEnabled(False)
         self.label.setText(self.tr("Stopping…"))
+
+
+class StatusWidgets:
+    """The status bar's parts, put in place: the selection left, the work right."""
+
+    def __init__(self, bar: QStatusBar) -> None:
+        self.selection = SelectionLabel()
+        self.reading = ReadingIndicator()
+        self.job = JobIndicator()
+        bar.addWidget(self.selection, 1)
+        bar.addPermanentWidget(self.job)
+        bar.addPermanentWidget(self.reading)
+
+    def parts(self) -> tuple[SelectionLabel, ReadingIndicator, JobIndicator]:
+        return self.selection, self.reading, self.job
