@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,4 +55,47 @@ def test_ids_after_api_are_ids(tmp_path: Path) -> None:
     assert r.stderr == (
         "cache-inspector-cli: error: node http://127.0.0.1:9 does not answer: connection "
         "refused (is glance-api running there?).\n"
+    )
+
+
+@pytest.fixture
+def web_page() -> Iterator[str]:
+    """A web server on 127.0.0.1 that is not Glance: it answers every GET with a page."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html>hello</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_an_endpoint_that_is_not_glance_is_named_as_such(web_page: str) -> None:
+    r = cli("list", "--api", f"http://{web_page}")
+    assert r.returncode == 1
+    assert r.stderr == (
+        f"cache-inspector-cli: error: http://{web_page} does not look like a glance-api node: "
+        "GET / gave HTTP 200 without Glance's list of API versions.\n"
+    )
+    r = cli("list", "--api", f"https://{web_page}", "--timeout", "5")
+    assert r.returncode == 1
+    prefix = f"cache-inspector-cli: error: node https://{web_page} does not answer over TLS: "
+    assert r.stderr.startswith(prefix) and r.stderr.count("\n") == 1  # OpenSSL's own words
+    assert r.stderr.endswith(
+        "(a node served over plain http, or a certificate this machine does not trust?).\n"
     )

@@ -8,6 +8,7 @@ client's ``redact`` first.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from inspector.core.errors import CacheError, ServiceRefusedError, ServiceUnreachableError
@@ -34,6 +35,13 @@ def translate(client: NodeClient, what: str, exc: Exception) -> CacheError:
     text = client.redact(_one_line(str(exc)))
     if isinstance(exc, sdk.HttpException) and exc.status_code is not None:
         return http_error(client, what, exc.status_code, client.redact(_details(exc)))
+    if isinstance(exc, ks.SSLError):
+        found = re.search(r"\[SSL[^\]]*\] (.+?) \(_ssl", text)
+        why = found.group(1) if found else "the handshake failed"
+        return ServiceUnreachableError(
+            f"{node} does not answer over TLS: {why} (a node served over plain http, or a "
+            "certificate this machine does not trust?)."
+        )
     if isinstance(exc, ks.ConnectTimeout | ks.ConnectFailure | ks.DiscoveryFailure):
         why = _why_unreachable(exc, client.timeout)
         if client.auth_url and client.auth_url in str(exc):
