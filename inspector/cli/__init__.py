@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from inspector.cli.context import PROG, Context
+from inspector.cli.context import PROG, Context, settle_positionals
 from inspector.cli.output import Output, OutputError, ensure_standard_fds, silence_stdout
 from inspector.cli.parser import build_parser
 from inspector.cli.prompt import Declined, UsageError
@@ -23,6 +23,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     stdout_closed = ensure_standard_fds() or sys.stdout is None
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
+    settle_positionals(args)
     ctx = Context(Output(out or sys.stdout, closed=out is None and stdout_closed))
     try:
         code: int = args.func(args, ctx)
@@ -51,3 +52,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         ctx.error(f"{where}{reason_of(exc)}")
         return 1
+    finally:
+        ctx.close()

@@ -7,7 +7,7 @@ import sys
 
 from inspector.cli.output import Output
 from inspector.cli.prompt import Interrupt, Progress, UsageError
-from inspector.core import CacheOptions, CacheSource, Reading, State, read
+from inspector.core import CacheDriver, CacheOptions, CacheSource, Reading, State, read
 from inspector.core.errors import ScanCancelled
 
 PROG = "cache-inspector-cli"
@@ -20,6 +20,13 @@ class Context:
         self.out = out
         #: What a change did, said again on stderr when printing its result fails.
         self.job_summary: str | None = None
+        #: Drivers opened by the command, closed when it ends (a node's connection).
+        self.drivers: list[CacheDriver] = []
+
+    def close(self) -> None:
+        for driver in self.drivers:
+            driver.close()
+        self.drivers.clear()
 
     def warn(self, text: str) -> None:
         print(f"{PROG}: warning: {text}", file=sys.stderr)
@@ -32,12 +39,36 @@ class Context:
 
 
 def source_from(args: argparse.Namespace) -> CacheSource:
-    """The cache named on the command line."""
+    """The cache named on the command line: PATH, or a node's URL with --api."""
+    if args.api is not None:
+        if args.path is not None:
+            raise UsageError("give either PATH or --api URL, not both.")
+        if args.driver not in (None, "api"):
+            raise UsageError(
+                f"--driver {args.driver} is a kind of cache directory; --api reads a node "
+                "through its cache API."
+            )
+        return CacheSource.node_api(args.api, args.os_cloud, CacheOptions(timeout=args.timeout))
+    for option, value in (("--os-cloud", args.os_cloud), ("--timeout", args.timeout)):
+        if value is not None:
+            raise UsageError(f"{option} goes with --api URL (a node's cache API).")
+    if args.path is None:
+        raise UsageError("name the cache: its directory (PATH), or a node's URL with --api URL.")
+    if args.driver == "api":
+        raise UsageError("--driver api reads a node through its cache API: give --api URL.")
     return CacheSource.at(
         args.path,
         args.driver,
         CacheOptions(sqlite_db=args.sqlite_db),
     )
+
+
+def settle_positionals(args: argparse.Namespace) -> None:
+    """With --api there is no PATH: the first ID that argparse put in its place goes back."""
+    if getattr(args, "api", None) is not None and getattr(args, "path", None) is not None:
+        ids = getattr(args, "ids", None)
+        if isinstance(ids, list):
+            args.ids, args.path = [args.path, *ids], None
 
 
 def read_cache(args: argparse.Namespace, ctx: Context) -> Reading:
@@ -46,6 +77,7 @@ def read_cache(args: argparse.Namespace, ctx: Context) -> Reading:
         progress = Progress(stop)
         try:
             reading = read(source_from(args), progress.scanning if progress.enabled else None)
+            ctx.drivers.append(reading.driver)
         except ScanCancelled:
             raise UsageError("interrupted while reading the cache: nothing was changed.") from None
         finally:

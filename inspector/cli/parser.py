@@ -36,9 +36,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+def timeout_arg(text: str) -> float:
+    seconds = duration_arg(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a time longer than zero.")
+    return seconds
+
+
 def add_source_args(sp: argparse.ArgumentParser) -> None:
-    """What names the cache: its directory, and the service's settings for it."""
-    sp.add_argument("path", metavar="PATH", help="the cache directory")
+    """What names the cache: its directory (or a node's URL), and the service's settings."""
+    sp.add_argument(
+        "path", metavar="PATH", nargs="?", help="the cache directory (omitted with --api)"
+    )
     sp.add_argument(
         "--driver",
         choices=sorted(DRIVERS),
@@ -49,6 +58,25 @@ def add_source_args(sp: argparse.ArgumentParser) -> None:
         default="cache.db",
         metavar="NAME",
         help="Glance's image_cache_sqlite_db, if not cache.db",
+    )
+    node = sp.add_argument_group("a glance-api node through its cache API")
+    node.add_argument(
+        "--api",
+        metavar="URL",
+        help="the node's own URL (its worker_self_reference_url, not a load balancer's): "
+        "read and change its cache through Glance's cache API instead of PATH",
+    )
+    node.add_argument(
+        "--os-cloud",
+        metavar="NAME",
+        help="the clouds.yaml entry whose credentials reach --api (default: OS_CLOUD or the "
+        "OS_* variables; with none of them, requests carry no token)",
+    )
+    node.add_argument(
+        "--timeout",
+        type=timeout_arg,
+        metavar="DURATION",
+        help="how long to wait for the node's answers (default: 30s)",
     )
 
 

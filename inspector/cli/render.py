@@ -76,7 +76,8 @@ def stats_text(reading: Reading, st: Statistics, max_size: int) -> str:
     s = st.summary
     size = formatting.size
     snap = reading.snapshot
-    out = [f"Cache:      {snap.path}\n", f"Kind:       {reading.driver.title}\n"]
+    where = reading.source.display_name() if snap.path is None else str(snap.path)
+    out = [f"Cache:      {where}\n", f"Kind:       {reading.driver.title}\n"]
     pct = 100 * s.total_size / max_size if max_size else 0
     out.append(
         f"Cached:     {size(s.total_size)} ({s.total_size:,} bytes) "
@@ -139,19 +140,34 @@ def plan_text(plan: Plan) -> str:
         )
     text = table(rows, right=frozenset({2})) if plan.entries else ""
     line = f"Would remove {describe(plan.entries)}"
+    if plan.estimate:
+        line = f"By its listing, the service would remove about {describe(plan.entries)}"
     if plan.target is not None:
         line += (
             f": the cache goes from {formatting.size(plan.total_before)} to "
             f"{formatting.size(plan.total_after)} (target {formatting.size(plan.target)})"
         )
-    return text + line + ".\n"
+    remark = f"{plan.remark}\n" if plan.remark else ""
+    return text + line + ".\n" + remark
 
 
 VERBS = {"queue": "Queued", "requeue": "Requeued", "repair": "Repaired", "import": "Restored"}
 
 
+#: What the service did, when it carried the action out by itself.
+SERVICE_VERBS = {"delete": "Cleared", "prune": "Pruned"}
+
+
 def job_text(result: JobResult) -> str:
     """One sentence: entries done, bytes freed, interruption or error."""
+    if result.by_service:
+        verb = SERVICE_VERBS.get(result.action)
+        line = ""
+        if result.error:
+            line = f"The {result.action} gave no result: {result.error}\n"
+        elif verb is not None:
+            line = f"{verb} {result.done:,} entries ({formatting.size(result.bytes_freed)}).\n"
+        return line + (f"{result.remark}\n" if result.remark else "")
     verb = VERBS.get(result.action, "Deleted")
     line = f"{verb} {result.done:,} of {result.total:,}"
     if result.bytes_freed:
@@ -162,4 +178,5 @@ def job_text(result: JobResult) -> str:
         line += "; interrupted, the rest was left alone"
     if result.error:
         line += "; then stopped, the rest was left alone"
-    return line + ".\n"
+    remark = f"{result.remark}\n" if result.remark else ""
+    return line + ".\n" + remark

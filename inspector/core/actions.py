@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from typing import Concatenate, ParamSpec
 
 from inspector.core import journal
-from inspector.core.drivers.base import CacheDriver, Outcome, OutcomeStatus
+from inspector.core.drivers.base import Action, CacheDriver, Outcome, OutcomeStatus
 from inspector.core.drivers.fsops import check_image_id
 from inspector.core.drivers.fsscan import gc_paused
-from inspector.core.errors import CacheError, reason_of
+from inspector.core.errors import CacheError, ServiceUnreachableError, reason_of
 from inspector.core.model import Entry, Note, State
 
 #: Called after each entry with (entries done, entries in all); ``False`` cancels.
@@ -35,6 +35,10 @@ class Plan:
     entries: tuple[Entry, ...]
     total_before: int = 0  # cached bytes now (prune) or bytes of the state(s)
     target: int | None = None  # prune: the size aimed at
+    #: Whether the service carries the action out by itself, so that the plan is
+    #: only an estimate from the listing; ``remark`` says what it cannot know.
+    estimate: bool = False
+    remark: str | None = None
 
     @property
     def bytes_freed(self) -> int:
@@ -73,6 +77,10 @@ class JobResult:
     not_found: tuple[str, ...] = ()
     #: Why the job's record could not be appended to the journal (the change was made).
     journal_error: str | None = None
+    #: For an action the service carried out by itself (``by_service``): where
+    #: the figures come from, and how they compare with the preview.
+    remark: str | None = None
+    by_service: bool = False
 
     @property
     def ok(self) -> bool:
@@ -143,11 +151,31 @@ def plan_prune(driver: CacheDriver, entries: Sequence[Entry], max_size: int) -> 
             victims.append(e)
             if e.note is not Note.ROW_WITHOUT_FILE:
                 remaining -= e.size
-    return Plan(tuple(victims), total, max_size)
+    return _by_service(driver, Action.PRUNE, Plan(tuple(victims), total, max_size))
 
 
-def plan_clean(entries: Sequence[Entry], stall_time: float, now: float | None = None) -> Plan:
-    """Glance's clean: every invalid entry, and incomplete ones older than ``stall_time``."""
+def by_service(driver: CacheDriver, action: Action) -> bool:
+    """Whether the service carries ``action`` out by itself (one request, its own plan)."""
+    return action in driver.capabilities.by_service
+
+
+def _by_service(driver: CacheDriver, action: Action, plan: Plan) -> Plan:
+    if not by_service(driver, action):
+        return plan
+    return replace(plan, estimate=True, remark=driver.service_remark(action))
+
+
+def plan_clean(
+    entries: Sequence[Entry],
+    stall_time: float,
+    now: float | None = None,
+    driver: CacheDriver | None = None,
+) -> Plan:
+    """Glance's clean: every invalid entry, and incomplete ones older than ``stall_time``.
+
+    With the ``driver`` of a service that cleans by itself, the plan says so
+    (an estimate, with what the listing cannot show).
+    """
     now = time.time() if now is None else now
     older_than = now - stall_time
     chosen = [
@@ -161,7 +189,8 @@ def plan_clean(entries: Sequence[Entry], stall_time: float, now: float | None = 
         )
     ]
     chosen.sort(key=lambda e: (e.state is not State.INVALID, e.modified_ts or 0.0))
-    return Plan(tuple(chosen), sum(e.size for e in entries if e.state is not State.CACHED))
+    plan = Plan(tuple(chosen), sum(e.size for e in entries if e.state is not State.CACHED))
+    return plan if driver is None else _by_service(driver, Action.CLEAN, plan)
 
 
 def collect(
@@ -261,12 +290,58 @@ def delete(
 
 @journaled
 def prune(driver: CacheDriver, plan: Plan, progress: JobProgress | None = None) -> JobResult:
+    if by_service(driver, Action.PRUNE):
+        return run_by_service(driver, Action.PRUNE, plan)
     return _delete(driver, plan.entries, progress, "prune")
 
 
 @journaled
 def clean(driver: CacheDriver, plan: Plan, progress: JobProgress | None = None) -> JobResult:
+    if by_service(driver, Action.CLEAN):
+        return run_by_service(driver, Action.CLEAN, plan)
     return _delete(driver, plan.entries, progress, "clean")
+
+
+@journaled_as("delete")
+def delete_all(
+    driver: CacheDriver,
+    state: State,
+    entries: Sequence[Entry],
+    progress: JobProgress | None = None,
+) -> JobResult:
+    """Every entry in ``state`` (``entries``, as listed): in one request where the
+    service empties a state by itself (a node's clear), else entry by entry."""
+    if by_service(driver, Action.DELETE):
+        return run_by_service(driver, Action.DELETE, Plan(tuple(entries)), state)
+    return _delete(driver, entries, progress, "delete")
+
+
+def run_by_service(
+    driver: CacheDriver, action: Action, plan: Plan, state: State | None = None
+) -> JobResult:
+    """Have the service carry out ``action`` by itself: its own figures, and how they
+    compare with what the plan expected from the listing."""
+    started = time.monotonic()
+    try:
+        said = driver.run_by_service(action, state)
+    except (CacheError, OSError) as exc:
+        return JobResult(
+            str(action), error=reason_of(exc), seconds=time.monotonic() - started, by_service=True
+        )
+    remark = said.remark
+    if plan.entries or said.count:
+        listed = f"{len(plan.entries):,} entries ({plan.bytes_freed:,} bytes)"
+        remark += f" The preview {'estimated' if plan.estimate else 'listed'} {listed}."
+    count = said.count or 0
+    return JobResult(
+        str(action),
+        done=count,
+        bytes_freed=said.freed or 0,
+        total=count,
+        seconds=time.monotonic() - started,
+        remark=remark,
+        by_service=True,
+    )
 
 
 @journaled
@@ -278,10 +353,14 @@ def queue(
     queued: list[str] = []
     failures: list[Failure] = []
     cancelled = False
+    error: str | None = None
     for n, image_id in enumerate(image_ids, 1):
         try:
             driver.queue_image(image_id)
             queued.append(image_id)
+        except ServiceUnreachableError as exc:
+            error = reason_of(exc)  # every other id would wait for it in turn: stop
+            break
         except (CacheError, OSError) as exc:
             failures.append(Failure(image_id, State.QUEUED, reason_of(exc)))
         if progress is not None and progress(n, len(image_ids)) is False and n < len(image_ids):
@@ -295,6 +374,7 @@ def queue(
         cancelled=cancelled,
         total=len(image_ids),
         seconds=time.monotonic() - started,
+        error=error,
     )
 
 

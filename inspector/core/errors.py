@@ -52,3 +52,18 @@ class ActionNotSupportedError(CacheError):
 
 class ScanCancelled(CacheError):
     """A scan was cancelled by its caller."""
+
+
+class ServiceUnreachableError(CacheError):
+    """A remote cache's service does not answer (refused, unknown host, timed out)."""
+
+
+class ServiceRefusedError(CacheError):
+    """A remote cache's service answered with a refusal or an error.
+
+    ``status`` is the HTTP status it gave, when there was one.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

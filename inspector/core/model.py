@@ -71,9 +71,13 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Everything one scan of a cache found."""
+    """Everything one scan of a cache found.
 
-    path: Path
+    ``path`` is the cache directory, ``None`` for a cache that is not on this
+    machine (a node read through its cache API).
+    """
+
+    path: Path | None
     driver: str
     entries: Sequence[Entry]
     scanned_at: datetime = field(default_factory=lambda: datetime.now(UTC))

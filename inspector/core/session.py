@@ -66,7 +66,11 @@ def read(
 ) -> Reading:
     """Open ``source`` and read all of it (``read_only``: the user asked for no changes)."""
     driver = open_source(source)
-    snapshot = driver.scan(progress)
+    try:
+        snapshot = driver.scan(progress)
+    except BaseException:
+        driver.close()  # nobody gets this driver: let go of its connection now
+        raise
     writable, why = driver.writable()
     if read_only:
         writable, why = False, "opened read-only"

@@ -31,6 +31,9 @@ class CacheOptions:
     sqlite_db: str = "cache.db"  # Glance's image_cache_sqlite_db, relative to the cache dir
     max_size: int | None = None  # image_cache_max_size / the cleaner's size limit
     stall_time: float | None = None  # image_cache_stall_time
+    #: How long to wait for a remote cache's service to answer, in seconds
+    #: (``None``: the kind's own default).
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +45,8 @@ class CacheSource:
     Glance's central database (``centralized_db``, or the image records of a
     sqlite or xattr cache), ``node`` the node's ``worker_self_reference_url``,
     ``api`` a node's own endpoint for its cache API.  ``config`` is the
-    glance-api.conf the source was read from, if any.
+    glance-api.conf the source was read from, if any.  ``cloud`` names the
+    clouds.yaml entry whose credentials reach ``api`` (a name, never a secret).
     """
 
     path: Path | None = None
@@ -52,6 +56,7 @@ class CacheSource:
     api: str | None = None
     config: Path | None = None
     options: CacheOptions = field(default_factory=CacheOptions)
+    cloud: str | None = None
 
     @classmethod
     def at(
@@ -62,6 +67,18 @@ class CacheSource:
     ) -> CacheSource:
         """A cache directory, its kind decided from what is on disk unless given."""
         return cls(Path(path).expanduser(), kind, options=options or CacheOptions())
+
+    @classmethod
+    def node_api(
+        cls,
+        url: str,
+        cloud: str | None = None,
+        options: CacheOptions | None = None,
+    ) -> CacheSource:
+        """A node reached through its cache API at its own ``url`` (``/`` and ``/v2`` dropped)."""
+        url = url.strip().rstrip("/")
+        url = url.removesuffix("/v2").rstrip("/") if url.endswith("/v2") else url
+        return cls(api=url, cloud=cloud, options=options or CacheOptions())
 
     def with_kind(self, kind: str) -> CacheSource:
         return replace(self, kind=kind)
@@ -96,6 +113,7 @@ class CacheSource:
                 redact_url(self.db_url) if self.db_url else "",
                 self.node or "",
                 redact_url(self.api) if self.api else "",
+                self.cloud or "",
             ]
         )
         return hashlib.sha1(

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from inspector.core import Entry, Snapshot, State
+from inspector.core import Entry, Reading, Snapshot, State
 from inspector.core.actions import JobResult, Plan
 from inspector.core.stats import Bin, Statistics
 from inspector.report import formatting
@@ -62,12 +62,29 @@ def write_csv(entries: Iterable[Entry], out: TextIO) -> None:
     w.writerows(entry_record(e) for e in entries)
 
 
-def entries_document(path: str, driver: str, entries: Iterable[Entry]) -> dict[str, Any]:
-    return {"path": path, "driver": driver, "entries": [entry_record(e) for e in entries]}
+def entries_document(
+    path: str | None, driver: str, entries: Iterable[Entry], api: str | None = None
+) -> dict[str, Any]:
+    """``list --json``: ``path`` is the cache directory (``None`` for a node read
+    through its cache API), ``api`` that node's URL (``None`` for a directory)."""
+    return {
+        "path": path,
+        "api": api,
+        "driver": driver,
+        "entries": [entry_record(e) for e in entries],
+    }
 
 
-def write_json(path: str, driver: str, entries: Iterable[Entry], out: TextIO) -> None:
-    out.write(json.dumps(entries_document(path, driver, entries)) + "\n")
+def write_json(
+    path: str | None, driver: str, entries: Iterable[Entry], out: TextIO, api: str | None = None
+) -> None:
+    out.write(json.dumps(entries_document(path, driver, entries, api)) + "\n")
+
+
+def source_fields(reading: Reading) -> dict[str, str | None]:
+    """Where a reading came from, as the documents name it: ``path`` and ``api``."""
+    path = reading.snapshot.path
+    return {"path": None if path is None else str(path), "api": reading.source.api}
 
 
 def _bins(bins: Sequence[Bin]) -> list[dict[str, Any]]:
@@ -75,12 +92,17 @@ def _bins(bins: Sequence[Bin]) -> list[dict[str, Any]]:
 
 
 def stats_document(
-    snap: Snapshot, st: Statistics, states: Sequence[State], max_size: int
+    snap: Snapshot,
+    st: Statistics,
+    states: Sequence[State],
+    max_size: int,
+    api: str | None = None,
 ) -> dict[str, Any]:
     """``stats --json``: the totals and every figure of the Statistics view."""
     s = st.summary
     return {
-        "path": str(snap.path),
+        "path": None if snap.path is None else str(snap.path),
+        "api": api,
         "driver": snap.driver,
         "total_size": s.total_size,
         "max_size": max_size,
@@ -112,6 +134,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "total_before": plan.total_before,
         "total_after": plan.total_after,
         "target": plan.target,
+        "estimate": plan.estimate,
+        "remark": plan.remark,
     }
 
 
@@ -129,6 +153,8 @@ def job_document(result: JobResult) -> dict[str, Any]:
         "cancelled": result.cancelled,
         "error": result.error,
         "not_found": list(result.not_found),
+        "remark": result.remark,
+        "by_service": result.by_service,
     }
 
 

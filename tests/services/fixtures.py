@@ -13,6 +13,7 @@ Servers are session-scoped and start only when a test asks for them:
   (Glance's centralized_db driver, one process per node), closed after the test.
 * ``glance_fleet``: two live glance-api nodes on a fresh SQLite database;
   ``glance_fleet_factory(n, backend, **node_options)`` for anything else.
+* ``shared_glance_node``: one live node for the whole session (leave it as you found it).
 
 A missing Debian or pip package skips the test with the install hint, or fails it when
 ``INSPECTOR_REQUIRE_SERVICES`` is set (as CI should).  No markers are added.
@@ -251,3 +252,20 @@ def glance_fleet_factory(
 def glance_fleet(glance_fleet_factory: Callable[..., Any]) -> Any:
     """Two live glance-api nodes sharing a fresh SQLite database and image store."""
     return glance_fleet_factory(2)
+
+
+@pytest.fixture(scope="session")
+def shared_glance_node(glance_databases: GlanceDatabases) -> Iterator[Any]:
+    """One live glance-api node for the whole session, for tests that leave it as they
+    found it (the contract suite's writer empties its cache before and after each test,
+    and makes new image ids each time: Glance never takes an id again once used)."""
+    from tests.services.glance_api import Fleet
+
+    try:
+        fleet = Fleet(1, db_url=glance_databases.new("sqlite"))
+    except ServiceUnavailable as e:
+        unavailable(e)
+    try:
+        yield fleet.start()[0]
+    finally:
+        fleet.close()

@@ -20,7 +20,7 @@ from inspector.cli.parser import STATE_NAMES, add_change_args, duration_arg, siz
 from inspector.cli.prompt import Interrupt, Progress, UsageError, confirm
 from inspector.core import Action, Entry, Reading, actions
 from inspector.core.actions import JobProgress, JobResult
-from inspector.core.errors import ActionNotSupportedError
+from inspector.core.errors import ActionNotSupportedError, CacheReadOnlyError
 from inspector.report import formatting, records
 
 
@@ -46,7 +46,11 @@ def register(sub: Any) -> None:
     pr = sub.add_parser("prune", help="evict least recently accessed images down to a size")
     add_change_args(pr)
     pr.add_argument(
-        "--max-size", required=True, type=size_arg, metavar="SIZE", help="e.g. 10GiB, 500M"
+        "--max-size",
+        type=size_arg,
+        metavar="SIZE",
+        help="e.g. 10GiB, 500M (needed for a directory; with --api only for the preview: "
+        "the node prunes to its own image_cache_max_size, Glance's 10GiB unless set)",
     )
     pr.add_argument("--dry-run", action="store_true", help="only show what would be evicted")
     pr.set_defaults(func=cmd_prune)
@@ -75,8 +79,19 @@ PROGRESS_VERBS = {
 
 
 def require(reading: Reading, action: Action) -> None:
-    if not reading.driver.capabilities.can(action):
+    caps = reading.driver.capabilities
+    if not caps.can(action):
         raise ActionNotSupportedError(f"A {reading.driver.title} cache has no {action} action.")
+    if not caps.local and not reading.writable:
+        # A remote cache that says beforehand why it must not be changed (a URL
+        # that is not the node's own) is changed in no part.
+        raise CacheReadOnlyError(f"nothing was changed: {reading.read_only_reason}")
+
+
+def where(reading: Reading) -> str:
+    """The cache as a question names it: its directory, or the node's URL."""
+    path = reading.snapshot.path
+    return reading.source.display_name() if path is None else str(path)
 
 
 def find(
@@ -102,14 +117,17 @@ def carry_out(
     not_found: Sequence[str] = (),
     nothing: str = "Nothing to do.",
     document: Callable[[JobResult], dict[str, Any]] = records.job_document,
+    always: bool = False,
 ) -> int:
     """The one ending of every change: nothing to do, confirm, run, report.
 
     ``document`` makes the ``--json`` output from the result (a command
     whose output holds more than the job, such as ``audit --repair``).
-    Every job run here is journaled by the core where it produces its result.
+    ``always``: the service decides what to do (its own prune or clean), so an
+    empty preview does not mean nothing to do.  Every job run here is
+    journaled by the core where it produces its result.
     """
-    if not entries:
+    if not entries and not always:
         result = JobResult(action, not_found=tuple(not_found))
         ctx.emit(records.dumps(document(result)) if args.json else nothing + "\n")
         return 0
@@ -128,7 +146,8 @@ def carry_out(
         where = f.id if result.action == "queue" else f"{f.id} ({f.state})"
         ctx.error(f"{where}: {f.reason.removeprefix(f'{f.id} ')}")
     if result.error:
-        ctx.error(f"the {action} stopped: {result.error}")
+        ended = "gave no result" if result.by_service else "stopped"
+        ctx.error(f"the {action} {ended}: {result.error}")
     if result.journal_error:
         ctx.warn(f"the {action} was made but not written to the journal: {result.journal_error}")
     ctx.emit(records.dumps(document(result)) if args.json else render.job_text(result))
@@ -149,25 +168,32 @@ def cmd_delete(args: argparse.Namespace, ctx: Context) -> int:
     reading = read_cache(args, ctx)
     require(reading, Action.DELETE)
     missing: list[str] = []
+    cache = reading.driver
+    question = ""
     if args.all:
         state = check_state(reading, args.state)
+        assert state is not None
         entries = [e for e in reading.snapshot.entries if e.state is state]
+        if actions.by_service(cache, Action.DELETE):
+            question = (
+                f"Clear every {state} entry on {where(reading)} in one call: "
+                f"{render.describe(entries)} listed now, and any that arrive before it?"
+            )
+
+        def job(p: JobProgress) -> JobResult:
+            return actions.delete_all(cache, state, entries, p)
+
     else:
         entries, missing = find(ctx, reading, args.ids, args.state)
+
+        def job(p: JobProgress) -> JobResult:
+            return actions.delete(cache, entries, p)
+
     question = (
-        f"Delete {render.describe(entries)} from {reading.snapshot.path}: {render.named(entries)}?"
+        question
+        or f"Delete {render.describe(entries)} from {where(reading)}: {render.named(entries)}?"
     )
-    cache = reading.driver
-    return carry_out(
-        args,
-        ctx,
-        "delete",
-        entries,
-        question,
-        lambda p: actions.delete(cache, entries, p),
-        missing,
-        "Nothing to delete.",
-    )
+    return carry_out(args, ctx, "delete", entries, question, job, missing, "Nothing to delete.")
 
 
 def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
@@ -208,12 +234,27 @@ def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
     reading = read_cache(args, ctx)
     require(reading, Action.PRUNE)
     cache = reading.driver
-    plan = actions.plan_prune(cache, reading.snapshot.entries, args.max_size)
+    itself = actions.by_service(cache, Action.PRUNE)
+    max_size = args.max_size
+    if max_size is None:
+        if not itself:
+            raise UsageError("--max-size SIZE is needed: the size to prune the cache down to.")
+        max_size = reading.limits.max_size or 0
+    plan = actions.plan_prune(cache, reading.snapshot.entries, max_size)
     if args.dry_run:
-        ctx.emit(
-            records.dumps(records.plan_document(plan)) if args.json else render.plan_text(plan)
+        return show_plan(args, ctx, plan)
+    if itself:
+        return carry_out(
+            args,
+            ctx,
+            "prune",
+            plan.entries,
+            f"Have {where(reading)} prune itself to its own image_cache_max_size? By its "
+            f"listing about {render.describe(plan.entries)} would go if that maximum is "
+            f"{formatting.size(max_size)}.",
+            lambda p: actions.prune(cache, plan, p),
+            always=True,
         )
-        return 0
     return carry_out(
         args,
         ctx,
@@ -232,13 +273,27 @@ def cmd_clean(args: argparse.Namespace, ctx: Context) -> int:
     reading = read_cache(args, ctx)
     require(reading, Action.CLEAN)
     cache = reading.driver
-    stall = args.stall_time if args.stall_time is not None else reading.limits.stall_time
-    plan = actions.plan_clean(reading.snapshot.entries, stall or 0.0)
-    if args.dry_run:
-        ctx.emit(
-            records.dumps(records.plan_document(plan)) if args.json else render.plan_text(plan)
+    if args.stall_time is not None and actions.by_service(cache, Action.CLEAN):
+        raise UsageError(
+            f"{where(reading)} cleans by its own image_cache_stall_time: --stall-time cannot "
+            "change it."
         )
-        return 0
+    stall = args.stall_time if args.stall_time is not None else reading.limits.stall_time
+    plan = actions.plan_clean(reading.snapshot.entries, stall or 0.0, driver=cache)
+    if args.dry_run:
+        return show_plan(args, ctx, plan)
+    if actions.by_service(cache, Action.CLEAN):
+        return carry_out(
+            args,
+            ctx,
+            "clean",
+            plan.entries,
+            f"Have {where(reading)} clean itself (its invalid downloads, and those incomplete "
+            "for longer than its own image_cache_stall_time)? Its cache API cannot list them "
+            "first.",
+            lambda p: actions.clean(cache, plan, p),
+            always=True,
+        )
     return carry_out(
         args,
         ctx,

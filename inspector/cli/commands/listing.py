@@ -51,7 +51,12 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     entries = sort_entries(entries, args.sort, args.reverse)
     snap = reading.snapshot
     if args.json:
-        ctx.emit(records.dumps(records.entries_document(str(snap.path), snap.driver, entries)))
+        where = records.source_fields(reading)
+        ctx.emit(
+            records.dumps(
+                records.entries_document(where["path"], snap.driver, entries, where["api"])
+            )
+        )
     elif args.csv:
         records.write_csv(entries, ctx.out)  # type: ignore[arg-type]
     else:
@@ -70,7 +75,8 @@ def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
         eviction_order=cache.eviction_order(snap.entries),
     )
     if args.json:
-        ctx.emit(records.dumps(records.stats_document(snap, st, cache.states, max_size)))
+        api = reading.source.api
+        ctx.emit(records.dumps(records.stats_document(snap, st, cache.states, max_size, api)))
     else:
         ctx.emit(render.stats_text(reading, st, max_size))
     return 0

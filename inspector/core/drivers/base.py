@@ -77,6 +77,15 @@ class Capabilities:
     default_max_size: int | None = None
     default_stall_time: float | None = None
     prune_rule: str = "lru"
+    #: Whether the cache is a directory on this machine.  ``False`` for a cache
+    #: reached over the network (a node's cache API): there is no directory to
+    #: watch, to check for write access or to look at before and after.
+    local: bool = True
+    #: Actions the service carries out on the whole cache by itself, in one
+    #: request (a node's own prune and clean; for ``delete``, emptying a whole
+    #: state at once): the inspector can only estimate them from its listing
+    #: beforehand, and reports what the service says it did.
+    by_service: frozenset[Action] = frozenset()
 
     def can(self, action: Action) -> bool:
         return action in self.actions
@@ -117,6 +126,18 @@ class Outcome(NamedTuple):
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceResult:
+    """What a service said it did when it carried out an action by itself.
+
+    ``count`` and ``freed`` are ``None`` when the service does not say.
+    """
+
+    count: int | None
+    freed: int | None
+    remark: str
+
+
 class CacheDriver(ABC):
     """A cache of one kind, opened from one source.
 
@@ -140,8 +161,11 @@ class CacheDriver(ABC):
 
     @property
     def path(self) -> Path:
-        """The cache directory (every kind so far keeps its entries in one)."""
-        assert self.source.path is not None
+        """The cache directory (only kinds whose capabilities say ``local`` have one)."""
+        if self.source.path is None:
+            raise ActionNotSupportedError(
+                f"{self.source.display_name()} has no cache directory on this machine."
+            )
         return self.source.path
 
     @property
@@ -170,11 +194,20 @@ class CacheDriver(ABC):
         """Read every entry with its metadata."""
 
     def watch_paths(self) -> list[Path]:
-        """What a file watcher should follow to see the service change the cache."""
-        return [self.path]
+        """What a file watcher should follow to see the service change the cache.
+
+        Nothing for a cache that is not local: it is read again on request.
+        """
+        return [self.path] if self.capabilities.local else []
 
     def writable(self) -> tuple[bool, str]:
-        """Whether changes can be made here, and why not when they cannot."""
+        """Whether changes can be made here, and why not when they cannot.
+
+        A cache that is not local answers for itself when asked to change
+        (its driver overrides this when it knows better beforehand).
+        """
+        if not self.capabilities.local:
+            return True, ""
         if os.access(self.path, os.W_OK):
             return True, ""
         return False, f"{self.path} cannot be written by this user"
@@ -296,6 +329,22 @@ class CacheDriver(ABC):
     def record_extras(self, entry: Entry) -> Mapping[str, str | int | None]:
         """Fields of this kind added to the entry's metadata record (export)."""
         return {}
+
+    def run_by_service(self, action: Action, state: State | None = None) -> ServiceResult:
+        """Have the service carry out ``action`` on the whole cache by itself.
+
+        ``state`` is the state a ``delete`` empties (``None``: every state).
+        Only kinds listing ``action`` in :attr:`Capabilities.by_service` have it.
+        """
+        raise ActionNotSupportedError(f"A {self.title} cache does not {action} by itself.")
+
+    def service_remark(self, action: Action) -> str | None:
+        """What a preview of ``action`` cannot know, when the service carries it out."""
+        return None
+
+    def close(self) -> None:
+        """Release what the driver holds open (a network connection); it may be used again."""
+        return None
 
 
 class ProgressTicker:

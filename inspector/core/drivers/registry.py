@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from inspector.core.drivers.base import CacheDriver
 from inspector.core.drivers.fsscan import check_directory
+from inspector.core.drivers.glance.api import ApiDriver
 from inspector.core.drivers.glance.sqlite import SqliteDriver
 from inspector.core.drivers.glance.xattr import XattrDriver
 from inspector.core.errors import NotACacheError
 from inspector.core.source import CacheSource
 
 #: Every kind, in detection order.
-KINDS: tuple[type[CacheDriver], ...] = (SqliteDriver, XattrDriver)
+KINDS: tuple[type[CacheDriver], ...] = (SqliteDriver, XattrDriver, ApiDriver)
 
 #: Every driver by name.
 DRIVERS: dict[str, type[CacheDriver]] = {cls.name: cls for cls in KINDS}
