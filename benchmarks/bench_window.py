@@ -1,33 +1,48 @@
-"""The window at scale: time to first rows, sort time, event-loop stalls, memory.
+"""The window at scale: first rows, sort time, event-loop stalls, memory — with each tab shown.
 
-    python benchmarks/bench_window.py CACHE_DIR [--json OUT]
+    python benchmarks/bench_window.py CACHE_DIR [--tab cached|statistics] [--live SECONDS]
+                                      [--json OUT]
 
-Runs in its own process (so that peak memory is the window's own).  A 5 ms
-QTimer measures its own lateness: the longest gap beyond its interval is the
-longest stall of the GUI event loop.
+Runs in its own process (so that peak memory is the window's own).  The
+remembered tab is set before the window opens, as a user who left it on
+Statistics finds it.  Two clocks watch the GUI thread from process start:
+
+- a 5 ms QTimer measures its own lateness (the longest stall);
+- a watchdog thread samples the GUI thread's Python stack whenever the event
+  loop has not come round for 100 ms, so every stall names the code behind it.
+
+``--live SECONDS`` then runs a writer beside the window: every second it
+caches, reads and removes an image through Glance's own driver (the cache must
+be one Glance's driver of its kind can write), while the window follows.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+STARTED = time.monotonic()
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from inspector.core import State, actions
-from inspector.gui import MainWindow
+from inspector.core import State, actions  # noqa: E402
+from inspector.gui import MainWindow  # noqa: E402
 
 TICK_MS = 5
+STALL_MS = 100
 
 
 class StallMeter:
@@ -55,7 +70,56 @@ class StallMeter:
         return self.worst
 
 
-def until(condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
+class Watchdog:
+    """Samples the GUI thread's stack whenever its event loop is late by STALL_MS or more.
+
+    A 10 ms QTimer on the GUI thread stamps a heartbeat; a plain thread checks
+    it and, during a stall, records where the GUI thread is (the innermost
+    frames of our own code).  The report counts stalls by place.
+    """
+
+    def __init__(self) -> None:
+        self.gui = threading.get_ident()
+        self.beat = time.monotonic()
+        self.stalls: collections.Counter[str] = collections.Counter()
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._beat)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self.timer.start()
+        self._thread.start()
+
+    def _beat(self) -> None:
+        self.beat = time.monotonic()
+
+    def _watch(self) -> None:
+        sampled_for = 0.0
+        while not self._stop.wait(0.02):
+            late = time.monotonic() - self.beat
+            if late * 1000 >= STALL_MS and self.beat != sampled_for:
+                sampled_for = self.beat  # one sample per stall
+                frame = sys._current_frames().get(self.gui)
+                if frame is not None:
+                    self.stalls[_where(frame)] += 1
+
+    def stop(self) -> dict[str, int]:
+        self._stop.set()
+        self.timer.stop()
+        return dict(self.stalls.most_common(10))
+
+
+def _where(frame: object) -> str:
+    """The innermost frames of the program's own code (or the outermost if none)."""
+    stack = traceback.extract_stack(frame)  # type: ignore[arg-type]
+    ours = [f for f in stack if "/inspector/" in f.filename]
+    pick = ours[-3:] if ours else stack[-3:]
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(pick))
+
+
+def until(condition: Callable[[], bool], timeout_s: float = 300.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
@@ -63,32 +127,64 @@ def until(condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
 
 
-def wait_for(signal: object, timeout_s: float = 120.0) -> None:
+def wait_for(signal: object, timeout_s: float = 300.0) -> None:
     loop = QEventLoop()
     signal.connect(loop.quit)  # type: ignore[attr-defined]
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     loop.exec()
 
 
+def live_writer(root: Path, seconds: float, stop: threading.Event) -> int:
+    """Every second, Glance's own driver caches an image, serves it and deletes an older one."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.glance_service import GlanceService
+
+    kind = "sqlite" if (root / "cache.db").exists() else "xattr"
+    glance = GlanceService(kind, str(root))
+    made: list[str] = []
+    deadline = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < deadline and not stop.is_set():
+        image_id = f"11111111-2222-4333-8444-{n:012x}"
+        glance.cache(image_id, os.urandom(64 * 1024))
+        glance.read(image_id)
+        made.append(image_id)
+        if len(made) > 3:
+            glance.driver.delete_cached_image(made.pop(0))
+        n += 1
+        stop.wait(1.0)
+    return n
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("cache", type=Path)
+    p.add_argument("--tab", choices=("cached", "statistics"), default="cached")
+    p.add_argument("--live", type=float, default=0.0, metavar="SECONDS")
     p.add_argument("--json", type=Path)
+    p.add_argument("--writer", type=float, help=argparse.SUPPRESS)  # the live writer's process
     args = p.parse_args()
+    if args.writer:
+        print(live_writer(args.cache, args.writer, threading.Event()))
+        return 0
     app = QApplication(sys.argv[:1])
+    watchdog = Watchdog()
+    watchdog.start()
+    meter = StallMeter()
+    meter.start()  # from process start: the window's own construction counts
     settings_dir = tempfile.mkdtemp(prefix="bench-window-")
     settings = QSettings(os.path.join(settings_dir, "s.ini"), QSettings.Format.IniFormat)
-    meter = StallMeter()
+    settings.setValue("window/tab", 4 if args.tab == "statistics" else 0)
 
-    t0 = time.perf_counter()
     window = MainWindow(None, settings=settings)
     window.resize(1200, 800)
     window.show()
-    app.processEvents()
-    meter.start()
     window.open_cache(args.cache)
     wait_for(window.refreshed)
-    first_rows = time.perf_counter() - t0
+    first_rows = time.monotonic() - STARTED
+    if args.tab == "statistics":
+        until(lambda: window.page.stats_view.stats is not None)
+    shown = time.monotonic() - STARTED
     scan_stall = meter.stop()
     rows = window.page.models[State.CACHED].rowCount()
 
@@ -102,8 +198,7 @@ def main() -> int:
 
     reading = window.controller.reading
     assert reading is not None
-    cache = reading.driver
-    entries = reading.snapshot.entries
+    cache, entries = reading.driver, reading.snapshot.entries
     plan = actions.plan_prune(cache, entries, int(actions.cached_bytes(entries) * 0.9))
     meter.start()
     t = time.perf_counter()
@@ -112,23 +207,49 @@ def main() -> int:
     window.job_done.connect(lambda _result: done.append(True))
     window.refreshed.connect(lambda: refreshed_after.append(bool(done)))
     window.controller.run_job("Pruning", lambda progress: actions.prune(cache, plan, progress))
-    # until the refresh that follows the job has put the rows in place
-    until(lambda: any(refreshed_after))
+    until(lambda: any(refreshed_after))  # the refresh after the job has put the rows in place
+    if args.tab == "statistics":
+        until(lambda: not window.page.stats_view.stale and window.runner.active() == [])
     prune_s = time.perf_counter() - t
     prune_stall = meter.stop()
-    window.operations.result_box.close()
+    if window.operations.result_box is not None:
+        window.operations.result_box.close()
+
+    live_stall, live_writes, live_reads = 0.0, 0, 0
+    if args.live:
+        # The writer is another process, as glance-api is.
+        reads_before = len(refreshed_after)
+        writer = subprocess.Popen(
+            [sys.executable, __file__, str(args.cache), "--writer", str(args.live)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        meter.start()
+        until(lambda: writer.poll() is not None, args.live + 60)
+        until(lambda: not window.runner.active(), 60)
+        live_stall = meter.stop()
+        live_writes = int((writer.stdout.read() if writer.stdout else "0").strip() or 0)
+        live_reads = len(refreshed_after) - reads_before
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    stalls = watchdog.stop()
     window.shutdown()
     result = {
+        "tab": args.tab,
         "rows": rows,
         "first_rows_s": first_rows,
+        "shown_s": shown,
         "scan_stall_ms": scan_stall,
         "sort_s": sort_s,
         "prune_entries": len(plan.entries),
         "prune_and_refresh_s": prune_s,
         "prune_stall_ms": prune_stall,
+        "live_s": args.live,
+        "live_writes": live_writes,
+        "live_readings": live_reads,
+        "live_stall_ms": live_stall,
         "peak_rss_mb": peak_mb,
+        "stalls_over_100ms": stalls,
     }
     out = json.dumps(result)
     print(out)

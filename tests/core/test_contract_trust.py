@@ -56,6 +56,8 @@ def test_a_cache_its_service_wrote_audits_clean(w: CacheWriter) -> None:
 def test_verify_matches_what_the_service_stored_and_moves_no_atime(w: CacheWriter) -> None:
     added = _filled(w)
     reading = read(w.source())
+    if not reading.driver.capabilities.local:
+        pytest.skip(f"a {w.kind} cache keeps no files here to hash")
     cached = reading.snapshot.of_state(State.CACHED)
     paths = [reading.driver.entry_path(e) for e in cached]
     for p in paths:

@@ -271,7 +271,7 @@ class CacheDriver(ABC):
 
     def entry_path(self, entry: Entry) -> Path:
         """Where the entry's bytes are (the audit lstat()s it; nothing follows it)."""
-        raise ActionNotSupportedError(f"A {self.title} cache keeps no files to read.")
+        raise ActionNotSupportedError(f"{self.title} keeps no files here to read.")
 
     @contextmanager
     def open_entry(self, entry: Entry) -> Iterator[tuple[int, bool]]:
