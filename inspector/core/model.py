@@ -43,6 +43,13 @@ class Entry:
     inconsistency worth a look (a metadata row whose file is missing, a file
     without a row, a symlink, a damaged value); ``bad_fields`` names the
     fields whose stored value was damaged (they read as unknown, ``None``).
+
+    Kinds with versioned, lockable, hard-linkable files (a Filetracker store)
+    also fill ``version`` (the file's integer mtime), ``locked`` (a client
+    holds the name's lock now; ``None``: cannot be known), ``links`` (the
+    file's hard-link count) and ``inode`` (the file's inode number, kept only
+    when it has other links, so that bytes freed count each file once).
+    Other kinds leave them ``None``.
     """
 
     id: str
@@ -59,6 +66,10 @@ class Entry:
     position: int | None = None
     note: Note | None = None
     bad_fields: tuple[str, ...] = ()
+    version: int | None = None
+    locked: bool | None = None
+    links: int | None = None
+    inode: int | None = None
 
     @property
     def last_accessed(self) -> datetime | None:

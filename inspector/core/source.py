@@ -31,6 +31,7 @@ class CacheOptions:
     sqlite_db: str = "cache.db"  # Glance's image_cache_sqlite_db, relative to the cache dir
     max_size: int | None = None  # image_cache_max_size / the cleaner's size limit
     stall_time: float | None = None  # image_cache_stall_time
+    cleaning_level: float | None = None  # the Filetracker cleaner's percent_cleaning_level
 
 
 @dataclass(frozen=True, slots=True)
