@@ -77,13 +77,27 @@ KEYS: dict[str, Callable[[Entry, Clock | None], Any]] = {
     "stalled": _stall_key,
     "error": _error_key,
     "note": _note_key,
+    "version": lambda e, c: e.version,
+    "links": lambda e, c: e.links,
+    "locked": lambda e, c: e.locked,
 }
 
 #: Other names people type for the same keys.
 ALIASES = {"last_accessed": "accessed", "last_modified": "modified"}
 
 #: The keys the CLI offers (the others are the window's columns).
-CLI_KEYS = ("state", "id", "size", "hits", "accessed", "modified", "position")
+CLI_KEYS = (
+    "state",
+    "id",
+    "size",
+    "hits",
+    "accessed",
+    "modified",
+    "position",
+    "version",
+    "links",
+    "locked",
+)
 
 
 def sort_entries(

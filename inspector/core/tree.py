@@ -24,7 +24,8 @@ class Folder:
 
     ``path`` is ``/`` for the root, else ``/a/b`` (no trailing slash).
     ``count``, ``bytes``, ``freeable`` and ``locked`` cover the whole subtree;
-    ``newest``/``oldest`` are the extreme mtimes below (``None`` when empty).
+    ``newest``/``oldest`` are the extreme mtimes below (``None`` when empty);
+    ``own_count`` and ``own_bytes`` cover only the files directly in it.
     ``folders`` are sorted by name; ``files`` (the entries directly in it)
     keep the order they were given in.
     """
@@ -39,6 +40,8 @@ class Folder:
     oldest: float | None
     folders: tuple[Folder, ...]
     files: tuple[Entry, ...]
+    own_count: int = 0
+    own_bytes: int = 0
 
     def walk(self) -> Iterator[Folder]:
         """This folder and every folder below it, depth first, parents first."""
@@ -158,6 +161,7 @@ def _fold(root: str, accs: dict[str, _Acc], extra: dict[str, int]) -> Folder:
                     newest = m
                 if oldest is None or m < oldest:
                     oldest = m
+        own_count, own_bytes = count, bytes_
         children = tuple(sorted((built.pop(s) for s in acc.subs), key=lambda f: f.name))
         for c in children:
             count += c.count
@@ -170,6 +174,24 @@ def _fold(root: str, accs: dict[str, _Acc], extra: dict[str, int]) -> Folder:
                 oldest = c.oldest
         name = path.rpartition("/")[2] if path != "/" else "/"
         built[path] = Folder(
-            path, name, count, bytes_, freeable, locked, newest, oldest, children, tuple(acc.files)
+            path,
+            name,
+            count,
+            bytes_,
+            freeable,
+            locked,
+            newest,
+            oldest,
+            children,
+            tuple(acc.files),
+            own_count,
+            own_bytes,
         )
     return built[root]
+
+
+def largest_folders(root: Folder, n: int) -> list[Folder]:
+    """The ``n`` folders whose own files (directly in them) hold the most bytes."""
+    holding = [f for f in root.walk() if f.own_count]
+    holding.sort(key=lambda f: (-f.own_bytes, f.path))
+    return holding[:n]

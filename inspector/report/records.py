@@ -15,7 +15,9 @@ from typing import Any, TextIO
 
 from inspector.core import Entry, Snapshot, State
 from inspector.core.actions import JobResult, Plan
+from inspector.core.model import utc_from_timestamp
 from inspector.core.stats import Bin, Statistics
+from inspector.core.tree import Folder
 from inspector.report import formatting
 
 FIELDS = (
@@ -29,6 +31,9 @@ FIELDS = (
     "error",
     "position",
     "note",
+    "version",
+    "locked",
+    "links",
 )
 
 
@@ -45,6 +50,9 @@ def entry_record(e: Entry) -> dict[str, Any]:
         "error": e.error,
         "position": e.position,
         "note": _note(e),
+        "version": e.version,
+        "locked": e.locked,
+        "links": e.links,
     }
 
 
@@ -103,15 +111,43 @@ def stats_document(
     }
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """``--dry-run --json``: what a prune or clean would remove."""
+def folder_record(f: Folder) -> dict[str, Any]:
+    """A folder of a store's tree: its files below, their bytes, what deleting them frees."""
+    return {
+        "path": f.path,
+        "own_count": f.own_count,
+        "own_bytes": f.own_bytes,
+        "count": f.count,
+        "bytes": f.bytes,
+        "freeable": f.freeable,
+        "locked": f.locked,
+        "newest": formatting.iso(utc_from_timestamp(f.newest) if f.newest is not None else None),
+    }
+
+
+def plan_document(plan: Plan, stores: Sequence[str] | None = None) -> dict[str, Any]:
+    """``--dry-run --json``: what a prune or clean would remove.
+
+    ``bytes_removed`` is what leaves the cache's size as its service counts
+    it, ``bytes_freed`` what the disk gets back (hard links counted once);
+    ``keep_below`` the size Filetracker's cleaner keeps the newest files
+    below; ``locked`` the ids a client held at the scan.  With ``stores``
+    (one per entry: a prune over several stores) each entry names its store.
+    """
+    records = [entry_record(e) for e in plan.entries]
+    if stores is not None:
+        for record, store in zip(records, stores, strict=True):
+            record["store"] = store
     return {
         "dry_run": True,
-        "entries": [entry_record(e) for e in plan.entries],
+        "entries": records,
         "bytes_freed": plan.bytes_freed,
+        "bytes_removed": plan.bytes_removed,
         "total_before": plan.total_before,
         "total_after": plan.total_after,
         "target": plan.target,
+        "keep_below": plan.keep_below,
+        "locked": [e.id for e in plan.locked],
     }
 
 
@@ -124,7 +160,8 @@ def job_document(result: JobResult) -> dict[str, Any]:
         "bytes_freed": result.bytes_freed,
         "queued": list(result.queued),
         "failures": [
-            {"id": f.id, "state": str(f.state), "reason": f.reason} for f in result.failures
+            {"id": f.id, "state": str(f.state), "reason": f.reason, "store": f.source}
+            for f in result.failures
         ],
         "cancelled": result.cancelled,
         "error": result.error,

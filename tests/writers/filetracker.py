@@ -33,9 +33,7 @@ class FiletrackerWriter:
         self.store.get(entry_id)
 
     def cached(self) -> dict[str, int]:
-        return {
-            str(e.name).rpartition("@")[0]: int(e.size) for e in self.store.list_local_files()
-        }
+        return {str(e.name).rpartition("@")[0]: int(e.size) for e in self.store.list_local_files()}
 
     def close(self) -> None:
         pass
