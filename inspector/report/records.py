@@ -9,9 +9,11 @@ the same thing two ways.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, TextIO
+
+import orjson
 
 from inspector.core import Entry, Snapshot, State
 from inspector.core.actions import JobResult, Plan
@@ -39,17 +41,35 @@ FIELDS = (
 
 def entry_record(e: Entry) -> dict[str, Any]:
     """An entry as plain JSON-able values: bytes, ISO 8601 UTC strings."""
+    record = _timed_record(e)
+    record["state"] = str(e.state)
+    record["last_accessed"] = formatting.iso(record["last_accessed"])
+    record["last_modified"] = formatting.iso(record["last_modified"])
+    return record
+
+
+_fromtimestamp = datetime.fromtimestamp
+
+
+def _timed_record(e: Entry) -> dict[str, Any]:
+    """:func:`entry_record` with the times as aware datetimes and the state as its enum.
+
+    orjson writes both exactly as :func:`entry_record`'s strings (a ``StrEnum``
+    as its value, a UTC datetime as ISO 8601 with ``Z`` under ``OPT_UTC_Z``),
+    in C: the JSON of a million entries is built from these.
+    """
+    accessed, modified = e.accessed_ts, e.modified_ts
     return {
         "id": e.id,
-        "state": str(e.state),
+        "state": e.state,
         "size": e.size,
         "hits": e.hits,
-        "last_accessed": formatting.iso(e.last_accessed),
-        "last_modified": formatting.iso(e.last_modified),
+        "last_accessed": None if accessed is None else _fromtimestamp(accessed, UTC),
+        "last_modified": None if modified is None else _fromtimestamp(modified, UTC),
         "checksum": e.checksum,
         "error": e.error,
         "position": e.position,
-        "note": _note(e),
+        "note": None if e.note is None else _note(e),
         "version": e.version,
         "locked": e.locked,
         "links": e.links,
@@ -74,8 +94,33 @@ def entries_document(path: str, driver: str, entries: Iterable[Entry]) -> dict[s
     return {"path": path, "driver": driver, "entries": [entry_record(e) for e in entries]}
 
 
+#: Entries per piece of a streamed JSON document.
+_CHUNK = 20_000
+
+
 def write_json(path: str, driver: str, entries: Iterable[Entry], out: TextIO) -> None:
-    out.write(json.dumps(entries_document(path, driver, entries)) + "\n")
+    """:func:`entries_document` as one line of JSON, written piece by piece.
+
+    A million entries never become one string in memory: they are dumped
+    (by orjson, in C) twenty thousand at a time.
+    """
+    head = orjson.dumps({"path": path, "driver": driver})[:-1].decode()
+    out.write(head + ',"entries":[')
+    chunk: list[dict[str, Any]] = []
+    first = True
+    for e in entries:
+        chunk.append(_timed_record(e))
+        if len(chunk) == _CHUNK:
+            out.write(("" if first else ",") + _inner(chunk))
+            first, chunk = False, []
+    if chunk:
+        out.write(("" if first else ",") + _inner(chunk))
+    out.write("]}\n")
+
+
+def _inner(records: list[dict[str, Any]]) -> str:
+    """The records as JSON without the brackets of their list."""
+    return orjson.dumps(records, option=orjson.OPT_UTC_Z)[1:-1].decode()
 
 
 def _bins(bins: Sequence[Bin]) -> list[dict[str, Any]]:
@@ -170,5 +215,5 @@ def job_document(result: JobResult) -> dict[str, Any]:
 
 
 def dumps(doc: dict[str, Any]) -> str:
-    """One JSON document on one line."""
-    return json.dumps(doc) + "\n"
+    """One JSON document on one line (times as ISO 8601 UTC with a ``Z``)."""
+    return orjson.dumps(doc, option=orjson.OPT_UTC_Z).decode() + "\n"
