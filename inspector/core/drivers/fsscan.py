@@ -170,9 +170,10 @@ def walk_tree(
     with ``O_NOATIME`` where the kernel allows and ``O_NOFOLLOW``: a symlink
     is reported as itself (its ``lstat``), never followed or descended.  A
     directory that vanishes meanwhile is skipped; one that cannot be read is
-    told to ``warn`` and skipped.
+    told to ``warn`` and skipped.  ``root`` itself may not be a symlink either
+    (``OSError``).
     """
-    root_fd = open_dir_noatime(root)
+    root_fd = open_dir_noatime(root, nofollow=True)
     since, every = 0, base.PROGRESS_EVERY
     is_dir = stat.S_ISDIR
     stack = [""]

@@ -93,7 +93,7 @@ def probe_store(path: Path) -> bool:
 
 class FiletrackerDriver(CacheDriver):
     name = "filetracker"
-    title = "Filetracker store"
+    title = "Filetracker"
     capabilities = CAPABILITIES
     looks_for = "Filetracker's files/ and locks/ directories"
 
