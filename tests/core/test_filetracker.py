@@ -133,8 +133,8 @@ def test_delete_leaves_what_the_clients_delete_leaves(tmp_path: Path) -> None:
     chosen = [e for e in driver.scan().entries if e.id in victims]
     result = actions.delete(driver, chosen)
     assert result.ok and result.done == 3
-    for e in chosen:
-        theirs.delete(f"{e.id}@{e.version}")
+    for e in chosen:  # its own versions: /flat.bin's is the second its copy was made
+        theirs.delete(f"{e.id}@{theirs.version(e.id)}")
     assert store_layout(ours.cache_dir) == store_layout(theirs.cache_dir)
     assert ours.names() == theirs.names()
 
