@@ -13,7 +13,9 @@ run beside what it is compared with:
   run);
 - the window (benchmarks/bench_window.py, its own process): time to first
   rows, sorting by size, the longest event-loop stall while scanning and while
-  a prune runs, and peak memory.
+  a prune runs, and peak memory;
+- a Filetracker store of 1,000,000 files (benchmarks/bench_filetracker.py, its
+  own process; ``--quick``: 2,000 files), kept under ``"filetracker"`` in the JSON.
 
 Prints a table and writes the figures as JSON (benchmarks/results/latest.json
 unless --json says otherwise).  No figure is asserted anywhere: the test suite
@@ -228,6 +230,9 @@ def main() -> int:
     p.add_argument(
         "--live", type=float, default=30.0, help="seconds of Glance writing beside the window"
     )
+    p.add_argument(
+        "--no-filetracker", action="store_true", help="skip the Filetracker store figures"
+    )
     p.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
     args = p.parse_args()
     if args.quick:
@@ -248,7 +253,23 @@ def main() -> int:
                 rows.append(row)
                 print(f"measured {kind} {n:,}", file=sys.stderr)
     report(rows, args)
+    if not args.no_filetracker:
+        filetracker(args)
     return 0
+
+
+def filetracker(args: argparse.Namespace) -> None:
+    """benchmarks/bench_filetracker.py, its figures added to the JSON under "filetracker"."""
+    out = args.json.with_name(args.json.stem + "-filetracker.json")
+    command = [sys.executable, str(HERE / "bench_filetracker.py"), "--json", str(out)]
+    if args.quick:
+        command.append("--quick")
+    print()
+    subprocess.run(command, check=True)
+    doc = json.loads(args.json.read_text())
+    doc["filetracker"] = json.loads(out.read_text())
+    args.json.write_text(json.dumps(doc, indent=1))
+    out.unlink()
 
 
 def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:

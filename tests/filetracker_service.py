@@ -221,6 +221,42 @@ class FiletrackerStore:
         return {str(entry.name) for entry in self.list_local_files()}
 
 
+def put_links(store: FiletrackerStore, names: Sequence[str], data: bytes, version: int) -> None:
+    """Store ``data`` under each of ``names`` as hard links of one file, via ``put_file``.
+
+    The client copies a new name and links the source over an existing one;
+    so each name is put twice, then the source is removed: the names are
+    each other's only links (``st_nlink == len(names)``).
+    """
+    fd, source = tempfile.mkstemp(dir=store.source_dir, prefix="links-", suffix=".src")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.utime(source, (version, version))
+        for name in names:
+            store.client.put_file(name, source)  # copies
+            store.client.put_file(name, source)  # links over it
+            if not os.path.samefile(source, store.path(name)):
+                raise RuntimeError(f"{name}: the client copied instead of hard-linking")
+    finally:
+        os.unlink(source)
+
+
+def store_layout(cache_dir: str | os.PathLike[str]) -> set[str]:
+    """Every path in the store, relative to it; directories end with ``/``.
+
+    Read with ``lstat`` and ``os.walk`` only (no file is opened).
+    """
+    root = os.fspath(cache_dir)
+    found: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        prefix = "" if rel == "." else rel + "/"
+        found.update(prefix + d + "/" for d in dirnames)
+        found.update(prefix + f for f in filenames)
+    return found
+
+
 # --------------------------------------------------------------------------- locks
 
 

@@ -40,3 +40,22 @@ def test_benchmark_suite_runs(tmp_path: Path) -> None:
             assert row[key] >= 0, key
     assert {t["figure"] for t in doc["targets"]} >= {"core_vs_floor", "first_rows_s"}
     assert "Targets at 300 entries" in r.stdout
+    assert doc["filetracker"]["rows"][0]["files"] == 2_000
+
+
+def test_filetracker_benchmark_runs(tmp_path: Path) -> None:
+    out = tmp_path / "ft.json"
+    script = RUN.with_name("bench_filetracker.py")
+    r = subprocess.run(
+        [sys.executable, str(script), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    (row,) = doc["rows"]
+    assert (row["files"], row["dirs"]) == (2_000, 20)
+    for key in ("floor_s", "core_s", "cli_s", "plan_s", "client_s", "core_vs_floor_cpu"):
+        assert row[key] >= 0, key
+    assert {t["figure"] for t in doc["targets"]} == {"core_vs_floor", "cli_vs_floor", "plan_s"}

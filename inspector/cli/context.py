@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import glob
+import os
 import sys
 
 from inspector.cli.output import Output
@@ -38,10 +40,12 @@ class Context:
         self.out.write(text)
 
 
-def source_from(args: argparse.Namespace) -> CacheSource:
-    """The cache named on the command line: PATH, or a node's URL with --api."""
+def source_from(args: argparse.Namespace, path: str | None = None) -> CacheSource:
+    """The cache named on the command line: PATH (``path``: one of several named), or
+    a node's URL with --api."""
+    given = path if path is not None else getattr(args, "path", None)
     if args.api is not None:
-        if args.path is not None:
+        if given is not None or getattr(args, "paths", None):
             raise UsageError("give either PATH or --api URL, not both.")
         if args.driver not in (None, "api"):
             raise UsageError(
@@ -52,15 +56,11 @@ def source_from(args: argparse.Namespace) -> CacheSource:
     for option, value in (("--os-cloud", args.os_cloud), ("--timeout", args.timeout)):
         if value is not None:
             raise UsageError(f"{option} goes with --api URL (a node's cache API).")
-    if args.path is None:
+    if given is None:
         raise UsageError("name the cache: its directory (PATH), or a node's URL with --api URL.")
     if args.driver == "api":
         raise UsageError("--driver api reads a node through its cache API: give --api URL.")
-    return CacheSource.at(
-        args.path,
-        args.driver,
-        CacheOptions(sqlite_db=args.sqlite_db),
-    )
+    return CacheSource.at(given, args.driver, CacheOptions(sqlite_db=args.sqlite_db))
 
 
 def settle_positionals(args: argparse.Namespace) -> None:
@@ -71,12 +71,50 @@ def settle_positionals(args: argparse.Namespace) -> None:
             args.ids, args.path = [args.path, *ids], None
 
 
-def read_cache(args: argparse.Namespace, ctx: Context) -> Reading:
+def expand_paths(patterns: list[str]) -> list[str]:
+    """The directories named: each path as given, each glob pattern expanded.
+
+    Patterns (``*``, ``?``, ``[``) expand with :func:`glob.glob`, unsorted, as
+    Filetracker's cache cleaner expands its ``-c`` arguments, so that stores
+    come in the cleaner's order (it decides ties between stores).  A pattern
+    matching nothing, or one directory named twice, is refused.
+    """
+    found: list[str] = []
+    seen: dict[str, str] = {}
+    for pattern in patterns:
+        if any(c in pattern for c in "*?["):
+            matches = glob.glob(pattern)
+            if not matches:
+                raise UsageError(f"{pattern} matches no directory.")
+        else:
+            matches = [pattern]
+        for path in matches:
+            key = os.path.realpath(path)
+            if key in seen:
+                raise UsageError(f"{path} is named twice (as {seen[key]}): name each cache once.")
+            seen[key] = path
+            found.append(path)
+    return found
+
+
+def read_many(args: argparse.Namespace, ctx: Context) -> list[Reading]:
+    """Read every cache named by ``args.paths`` (patterns expanded), in order; or the
+    node named by --api."""
+    if args.api is not None:
+        return [read_cache(args, ctx)]
+    if not args.paths:
+        raise UsageError("name the cache: its directory (PATH), or a node's URL with --api URL.")
+    return [read_cache(args, ctx, path) for path in expand_paths(args.paths)]
+
+
+def read_cache(args: argparse.Namespace, ctx: Context, path: str | None = None) -> Reading:
     """Read the source, with progress on a terminal; print the scan's warnings."""
     with Interrupt() as stop:
         progress = Progress(stop)
         try:
-            reading = read(source_from(args), progress.scanning if progress.enabled else None)
+            reading = read(
+                source_from(args, path), progress.scanning if progress.enabled else None
+            )
             ctx.drivers.append(reading.driver)
         except ScanCancelled:
             raise UsageError("interrupted while reading the cache: nothing was changed.") from None

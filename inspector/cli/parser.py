@@ -43,11 +43,34 @@ def timeout_arg(text: str) -> float:
     return seconds
 
 
-def add_source_args(sp: argparse.ArgumentParser) -> None:
-    """What names the cache: its directory (or a node's URL), and the service's settings."""
-    sp.add_argument(
-        "path", metavar="PATH", nargs="?", help="the cache directory (omitted with --api)"
-    )
+def percent_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number.") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a percentage from 0 to 100.")
+    return value
+
+
+def add_source_args(sp: argparse.ArgumentParser, many: bool = False) -> None:
+    """What names the cache: its directory (or a node's URL), and the service's settings.
+
+    With ``many`` several directories (or glob patterns) may be named: a
+    prune over several Filetracker stores at once.
+    """
+    if many:
+        sp.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help="the cache directory (omitted with --api); several Filetracker stores, or "
+            "glob patterns expanded as the cache cleaner's -c expands them",
+        )
+    else:
+        sp.add_argument(
+            "path", metavar="PATH", nargs="?", help="the cache directory (omitted with --api)"
+        )
     sp.add_argument(
         "--driver",
         choices=sorted(DRIVERS),
@@ -80,8 +103,10 @@ def add_source_args(sp: argparse.ArgumentParser) -> None:
     )
 
 
-def add_change_args(sp: argparse.ArgumentParser, destructive: bool = True) -> None:
-    add_source_args(sp)
+def add_change_args(
+    sp: argparse.ArgumentParser, destructive: bool = True, many: bool = False
+) -> None:
+    add_source_args(sp, many)
     if destructive:
         sp.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     sp.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -92,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(
         prog=PROG,
-        description="Inspect and manage OpenStack Glance image caches from the shell.",
+        description="Inspect and manage OpenStack Glance image caches and Filetracker "
+        "local stores from the shell.",
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -22,6 +22,7 @@ from inspector.core.drivers.base import Action, CacheDriver, Outcome, OutcomeSta
 from inspector.core.drivers.fsops import check_image_id
 from inspector.core.drivers.fsscan import gc_paused
 from inspector.core.errors import CacheError, ServiceUnreachableError, reason_of
+from inspector.core.freeing import freed_bytes
 from inspector.core.model import Entry, Note, State
 
 #: Called after each entry with (entries done, entries in all); ``False`` cancels.
@@ -30,23 +31,42 @@ JobProgress = Callable[[int, int], bool | None]
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Entries an action would remove, and what that frees."""
+    """Entries an action would remove, and what that frees.
+
+    ``bytes_removed`` is what leaves the cache's size as its service counts
+    it (the sum of the files' sizes); ``bytes_freed`` what the disk gets back
+    (a file still hard-linked elsewhere frees nothing, see
+    :func:`inspector.core.freeing.freed_bytes`).  For kinds without hard
+    links the two are equal.
+    """
 
     entries: tuple[Entry, ...]
     total_before: int = 0  # cached bytes now (prune) or bytes of the state(s)
-    target: int | None = None  # prune: the size aimed at
+    target: int | None = None  # prune: the size limit
+    #: prune: the size the kept entries stay below, when the rule keeps a share
+    #: of the limit (Filetracker's cleaning level); ``None`` otherwise.
+    keep_below: float | None = None
     #: Whether the service carries the action out by itself, so that the plan is
     #: only an estimate from the listing; ``remark`` says what it cannot know.
     estimate: bool = False
     remark: str | None = None
 
     @property
-    def bytes_freed(self) -> int:
+    def bytes_removed(self) -> int:
         return sum(e.size for e in self.entries if e.note is not Note.ROW_WITHOUT_FILE)
 
     @property
+    def bytes_freed(self) -> int:
+        return freed_bytes(self.entries)
+
+    @property
     def total_after(self) -> int:
-        return self.total_before - self.bytes_freed
+        return self.total_before - self.bytes_removed
+
+    @property
+    def locked(self) -> tuple[Entry, ...]:
+        """Entries a client held locked at the scan: a job will skip them if still held."""
+        return tuple(e for e in self.entries if e.locked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +74,8 @@ class Failure:
     id: str
     state: State
     reason: str
+    #: The cache it is in, when the job spans several.
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,27 +153,28 @@ def cached_bytes(entries: Iterable[Entry]) -> int:
     )
 
 
-def plan_prune(driver: CacheDriver, entries: Sequence[Entry], max_size: int) -> Plan:
-    """Exactly what Glance's pruner would evict to bring the cache to ``max_size``.
+def plan_prune(
+    driver: CacheDriver,
+    entries: Sequence[Entry],
+    max_size: int,
+    cleaning_level: float | None = None,
+) -> Plan:
+    """Exactly what the service's pruner would evict for the limit ``max_size``.
 
-    Glance deletes the least recently accessed entry while the cache is larger
-    than the maximum; the driver gives its eviction order.
+    The driver supplies the rule (:meth:`CacheDriver.prune_victims`): Glance
+    deletes the least recently accessed entry while the cache is larger than
+    the maximum; Filetracker's cleaner keeps the newest files below
+    ``cleaning_level`` percent of the limit once the limit is reached.
     """
     if max_size < 0:
         raise ValueError("The target size cannot be negative.")
+    if cleaning_level is not None and not 0 <= cleaning_level <= 100:
+        raise ValueError("The cleaning level is a percentage from 0 to 100.")
     total = cached_bytes(entries)
-    victims: list[Entry] = []
-    remaining = total
-    if total >= max_size:
-        with gc_paused():  # sorting builds a key per entry, and no cycles
-            order = driver.eviction_order(entries)
-        for e in order:
-            if remaining <= max_size:
-                break
-            victims.append(e)
-            if e.note is not Note.ROW_WITHOUT_FILE:
-                remaining -= e.size
-    return _by_service(driver, Action.PRUNE, Plan(tuple(victims), total, max_size))
+    with gc_paused():  # sorting builds a key per entry, and no cycles
+        choice = driver.prune_victims(entries, max_size, cleaning_level)
+    plan = Plan(tuple(choice.victims), total, max_size, choice.keep_below)
+    return _by_service(driver, Action.PRUNE, plan)
 
 
 def by_service(driver: CacheDriver, action: Action) -> bool:
@@ -225,7 +248,12 @@ def _collect(
             count += 1
             if outcome.status is OutcomeStatus.FAILED:
                 failures.append(
-                    Failure(outcome.entry.id, outcome.entry.state, outcome.reason or "failed")
+                    Failure(
+                        outcome.entry.id,
+                        outcome.entry.state,
+                        outcome.reason or "failed",
+                        outcome.source,
+                    )
                 )
             else:
                 done += 1
@@ -454,11 +482,14 @@ def entries_for_ids(
     ids: Iterable[str],
     state: State | None = None,
     check: Callable[[str], str] = check_image_id,
+    split: Callable[[str], tuple[str, int | None]] | None = None,
 ) -> tuple[list[Entry], list[str]]:
     """The entries with these ids (in ``state`` if given), and the ids not found.
 
     Every id is checked first (``check``: the cache's own id rule; one with
-    ``/`` or ``..`` is refused outright).
+    ``/`` or ``..`` is refused outright).  ``split`` parts a versioned id
+    (``name@version``, :meth:`CacheDriver.split_id`): it matches only the
+    entry of that name holding that version.
     """
     wanted = [check(i) for i in ids]
     by_id: dict[str, list[Entry]] = {}
@@ -468,8 +499,10 @@ def entries_for_ids(
     found: list[Entry] = []
     missing: list[str] = []
     for i in wanted:
-        if i in by_id:
-            found.extend(by_id[i])
+        name, version = split(i) if split is not None else (i, None)
+        matches = [e for e in by_id.get(name, ()) if version is None or e.version == version]
+        if matches:
+            found.extend(matches)
         else:
             missing.append(i)
     return found, missing

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from inspector.core.model import STATES, Entry, State
@@ -77,13 +78,53 @@ KEYS: dict[str, Callable[[Entry, Clock | None], Any]] = {
     "stalled": _stall_key,
     "error": _error_key,
     "note": _note_key,
+    "version": lambda e, c: e.version,
+    "links": lambda e, c: e.links,
+    "locked": lambda e, c: e.locked,
 }
 
 #: Other names people type for the same keys.
 ALIASES = {"last_accessed": "accessed", "last_modified": "modified"}
 
 #: The keys the CLI offers (the others are the window's columns).
-CLI_KEYS = ("state", "id", "size", "hits", "accessed", "modified", "position")
+CLI_KEYS = (
+    "state",
+    "id",
+    "size",
+    "hits",
+    "accessed",
+    "modified",
+    "position",
+    "version",
+    "links",
+    "locked",
+)
+
+
+_by_id = attrgetter("id")
+
+
+def _by_state(entries: Sequence[Entry], descending: bool) -> list[Entry]:
+    """The ``state`` key, (state, queue position, id), without a tuple per entry.
+
+    Entries are split by state in their order; a state whose entries have no
+    queue position sorts by id alone.  Same order as sorting by the tuples.
+    """
+    groups: dict[State, list[Entry]] = {}
+    for e in entries:
+        group = groups.get(e.state)
+        if group is None:
+            group = groups[e.state] = []
+        group.append(e)
+    out: list[Entry] = []
+    for state in sorted(groups, key=STATES.index, reverse=descending):
+        group = groups[state]
+        if any(e.position for e in group):
+            group.sort(key=lambda e: (e.position or 0, e.id), reverse=descending)
+        else:
+            group.sort(key=_by_id, reverse=descending)
+        out.extend(group)
+    return out
 
 
 def sort_entries(
@@ -96,7 +137,12 @@ def sort_entries(
 
     Stable: entries with equal values keep their order.
     """
-    fn = KEYS[ALIASES.get(key, key)]
+    key = ALIASES.get(key, key)
+    if key == "id":  # never unknown: one C-level key, no list of values
+        return sorted(entries, key=_by_id, reverse=descending)
+    if key == "state":
+        return _by_state(entries, descending)
+    fn = KEYS[key]
     values = [fn(e, clock) for e in entries]
     known = [i for i, v in enumerate(values) if v is not None]
     known.sort(key=values.__getitem__, reverse=descending)

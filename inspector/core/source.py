@@ -34,6 +34,7 @@ class CacheOptions:
     #: How long to wait for a remote cache's service to answer, in seconds
     #: (``None``: the kind's own default).
     timeout: float | None = None
+    cleaning_level: float | None = None  # the Filetracker cleaner's percent_cleaning_level
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,11 +109,16 @@ def compute(
     now: float | None = None,
     top: int = 10,
     eviction_order: Sequence[Entry] | None = None,
+    victims: Sequence[Entry] | None = None,
 ) -> Statistics:
     """Every figure the Statistics view shows.
 
     ``eviction_order`` is the driver's order of victims (first evicted first);
-    without it the LRU curve orders by last access alone.
+    without it the LRU curve orders by last access alone.  ``victims`` are a
+    prune plan's entries (:func:`inspector.core.actions.plan_prune`): when
+    given, the curve's evicted part is exactly them, whatever the service's
+    rule (Glance's "over the maximum", Filetracker's cleaning level); without
+    them it is what lies beyond ``max_size``.
     """
     now = time.time() if now is None else now
     cached = [
@@ -145,6 +150,10 @@ def compute(
         cumulative.append(running)
         if running > max_size and first_evicted == len(order):
             first_evicted = i
+    if victims is not None:
+        # A plan's victims are the tail of the newest-first order, whatever its rule.
+        chosen = set(map(id, victims))
+        first_evicted = next((i for i, e in enumerate(order) if id(e) in chosen), len(order))
     lru = LruCurve(tuple(e.id for e in order), tuple(cumulative), max_size, first_evicted)
 
     total_hits = sum(e.hits or 0 for e in known)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import pytest
 
@@ -20,7 +21,9 @@ from inspector.core.model import Entry, Note, State, make_entry
 )
 def test_make_entry_equals_entry(args: tuple[object, ...], kwargs: dict[str, object]) -> None:
     fast, real = make_entry(*args, **kwargs), Entry(*args, **kwargs)  # type: ignore[arg-type]
+    assert type(fast) is Entry
     assert fast == real
+    assert pickle.loads(pickle.dumps(fast)) == real
     assert hash(fast) == hash(real)
     assert repr(fast) == repr(real)
     with pytest.raises(dataclasses.FrozenInstanceError):

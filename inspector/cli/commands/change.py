@@ -15,12 +15,19 @@ from dataclasses import replace
 from typing import Any
 
 from inspector.cli import render
-from inspector.cli.context import Context, check_state, read_cache
-from inspector.cli.parser import STATE_NAMES, add_change_args, duration_arg, size_arg
+from inspector.cli.context import Context, check_state, read_cache, read_many
+from inspector.cli.parser import (
+    STATE_NAMES,
+    add_change_args,
+    duration_arg,
+    percent_arg,
+    size_arg,
+)
 from inspector.cli.prompt import Interrupt, Progress, UsageError, confirm
-from inspector.core import Action, Entry, Reading, actions
+from inspector.core import Action, Entry, IdRule, Reading, actions
 from inspector.core.actions import JobProgress, JobResult
 from inspector.core.errors import ActionNotSupportedError, CacheReadOnlyError
+from inspector.core.span import plan_prune_span, prune_span
 from inspector.report import formatting, records
 
 
@@ -43,14 +50,26 @@ def register(sub: Any) -> None:
     rq.add_argument("--state", choices=STATE_NAMES, help="only entries in this state")
     rq.set_defaults(func=cmd_requeue)
 
-    pr = sub.add_parser("prune", help="evict least recently accessed images down to a size")
-    add_change_args(pr)
+    pr = sub.add_parser(
+        "prune",
+        help="evict by the service's rule: Glance's least recently accessed first, "
+        "or Filetracker's cache cleaner over one or more stores",
+    )
+    add_change_args(pr, many=True)
     pr.add_argument(
         "--max-size",
         type=size_arg,
         metavar="SIZE",
-        help="e.g. 10GiB, 500M (needed for a directory; with --api only for the preview: "
-        "the node prunes to its own image_cache_max_size, Glance's 10GiB unless set)",
+        help="e.g. 10GiB, 500M (needed for a directory, Filetracker: the cleaner's -s limit; "
+        "with --api only for the preview: the node prunes to its own image_cache_max_size, "
+        "Glance's 10GiB unless set)",
+    )
+    pr.add_argument(
+        "--cleaning-level",
+        type=percent_arg,
+        metavar="PERCENT",
+        help="Filetracker: the newest files kept below this share of the limit "
+        "(the cleaner's -p; default 50)",
     )
     pr.add_argument("--dry-run", action="store_true", help="only show what would be evicted")
     pr.set_defaults(func=cmd_prune)
@@ -99,11 +118,17 @@ def find(
 ) -> tuple[list[Entry], list[str]]:
     """The entries with these ids; an id not there is already gone: a warning, not a failure."""
     state = check_state(reading, state_name)
+    driver = reading.driver
     found, missing = actions.entries_for_ids(
-        reading.snapshot.entries, ids, state, check=reading.driver.check_id
+        reading.snapshot.entries, ids, state, check=driver.check_id, split=driver.split_id
     )
+    held = {e.id: e.version for e in reading.snapshot.entries if e.version is not None}
     for m in missing:
-        ctx.warn(f"{m}: no such entry (already gone?)")
+        name, version = driver.split_id(m)
+        if version is not None and name in held:
+            ctx.warn(f"{m}: not in the store (it holds {name}@{held[name]}, which is kept)")
+        else:
+            ctx.warn(f"{m}: no such entry (already gone?)")
     return found, missing
 
 
@@ -144,6 +169,8 @@ def carry_out(
     ctx.job_summary = render.job_text(result).strip()
     for f in result.failures:
         where = f.id if result.action == "queue" else f"{f.id} ({f.state})"
+        if f.source is not None:
+            where = f"{f.source}: {where}"
         ctx.error(f"{where}: {f.reason.removeprefix(f'{f.id} ')}")
     if result.error:
         ended = "gave no result" if result.by_service else "stopped"
@@ -231,41 +258,73 @@ def cmd_requeue(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
-    reading = read_cache(args, ctx)
-    require(reading, Action.PRUNE)
-    cache = reading.driver
-    itself = actions.by_service(cache, Action.PRUNE)
+    readings = read_many(args, ctx)
+    for reading in readings:
+        require(reading, Action.PRUNE)
+    first = readings[0].driver
+    if len({r.driver.name for r in readings}) > 1:
+        raise UsageError("a prune spans caches of one kind only: name them separately.")
+    if len(readings) > 1 and not first.capabilities.shared_prune:
+        raise UsageError(f"each {first.title} cache is pruned on its own: name one at a time.")
+    keeps_share = first.capabilities.prune_rule == "newest-kept"
+    if args.cleaning_level is not None and not keeps_share:
+        raise UsageError(f"--cleaning-level is Filetracker's; a {first.title} prune has none.")
+    itself = actions.by_service(first, Action.PRUNE)
     max_size = args.max_size
     if max_size is None:
         if not itself:
             raise UsageError("--max-size SIZE is needed: the size to prune the cache down to.")
-        max_size = reading.limits.max_size or 0
-    plan = actions.plan_prune(cache, reading.snapshot.entries, max_size)
+        max_size = readings[0].limits.max_size or 0
+    span = plan_prune_span(
+        [(r.driver, r.snapshot.entries) for r in readings], max_size, args.cleaning_level
+    )
+    plan = span.plan
+    columns = None if first.capabilities.id_rule is IdRule.NAME else first.capabilities.columns
+    stores = [span.store_of(i) for i in range(len(plan.entries))] if len(readings) > 1 else None
     if args.dry_run:
-        return show_plan(args, ctx, plan)
+        ctx.emit(
+            records.dumps(records.plan_document(plan, stores))
+            if args.json
+            else render.plan_text(plan, columns, stores)
+        )
+        return 0
     if itself:
         return carry_out(
             args,
             ctx,
             "prune",
             plan.entries,
-            f"Have {where(reading)} prune itself to its own image_cache_max_size? By its "
+            f"Have {where(readings[0])} prune itself to its own image_cache_max_size? By its "
             f"listing about {render.describe(plan.entries)} would go if that maximum is "
             f"{formatting.size(max_size)}.",
-            lambda p: actions.prune(cache, plan, p),
+            lambda p: actions.prune(first, plan, p),
             always=True,
+        )
+    if keeps_share:
+        stores_named = f"{len(readings):,} stores" if len(readings) > 1 else "the store"
+        question = (
+            f"Prune {render.describe(plan.entries)} from {stores_named}, oldest first "
+            f"(the newest kept below {formatting.size(int(plan.keep_below or 0))})?"
+        )
+        whole = "The stores hold" if len(readings) > 1 else "The store holds"
+        nothing = (
+            f"{whole} {formatting.size(plan.total_before)}, under the limit of "
+            f"{formatting.size(max_size)}: nothing to prune."
+        )
+    else:
+        question = f"Prune {render.describe(plan.entries)}, least recently accessed first?"
+        nothing = (
+            f"The cache holds {formatting.size(plan.total_before)}, not over "
+            f"{formatting.size(max_size)}: nothing to prune."
         )
     return carry_out(
         args,
         ctx,
         "prune",
         plan.entries,
-        f"Prune {render.describe(plan.entries)}, least recently accessed first?",
-        lambda p: actions.prune(cache, plan, p),
-        nothing=(
-            f"The cache holds {formatting.size(plan.total_before)}, not over "
-            f"{formatting.size(args.max_size)}: nothing to prune."
-        ),
+        question,
+        lambda p: prune_span(span, p),
+        nothing=nothing,
     )
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from inspector.cli import render
 from inspector.cli.context import Context, check_state, read_cache
 from inspector.cli.parser import STATE_NAMES, add_source_args, positive_int, size_arg
-from inspector.core import stats
+from inspector.core import IdRule, actions, stats
+from inspector.core.drivers.fsscan import gc_paused
 from inspector.core.sorting import ALIASES, CLI_KEYS, sort_entries
+from inspector.core.tree import build_tree, largest_folders
 from inspector.report import records
 
 
@@ -50,33 +52,45 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     entries = [e for e in reading.snapshot.entries if states is None or e.state in states]
     entries = sort_entries(entries, args.sort, args.reverse)
     snap = reading.snapshot
+    caps = reading.driver.capabilities
     if args.json:
         where = records.source_fields(reading)
-        ctx.emit(
-            records.dumps(
-                records.entries_document(where["path"], snap.driver, entries, where["api"])
+        with gc_paused():  # a million records and no cycles: no collections over the entries
+            records.write_json(
+                where["path"],
+                snap.driver,
+                entries,
+                ctx.out,  # type: ignore[arg-type]
+                where["api"],
             )
-        )
     elif args.csv:
         records.write_csv(entries, ctx.out)  # type: ignore[arg-type]
     else:
-        ctx.emit(render.entries_table(entries))
+        columns = None if caps.id_rule is IdRule.NAME else caps.columns
+        ctx.emit(render.entries_table(entries, columns))
     return 0
 
 
 def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     reading = read_cache(args, ctx)
     cache, snap = reading.driver, reading.snapshot
-    max_size = args.max_size if args.max_size is not None else reading.limits.max_size or 0
+    limit = args.max_size if args.max_size is not None else reading.limits.max_size
+    plan = actions.plan_prune(cache, snap.entries, limit) if limit is not None else None
     st = stats.compute(
         snap.entries,
-        max_size,
+        limit or 0,
         top=args.top,
         eviction_order=cache.eviction_order(snap.entries),
+        victims=plan.entries if plan is not None else None,
     )
+    folders = []
+    if cache.capabilities.id_rule is IdRule.PATH:
+        folders = largest_folders(build_tree(snap.entries), args.top)
     if args.json:
-        api = reading.source.api
-        ctx.emit(records.dumps(records.stats_document(snap, st, cache.states, max_size, api)))
+        doc = records.stats_document(snap, st, cache.states, limit or 0, reading.source.api)
+        if folders:
+            doc["largest_folders"] = [records.folder_record(f) for f in folders]
+        ctx.emit(records.dumps(doc))
     else:
-        ctx.emit(render.stats_text(reading, st, max_size))
+        ctx.emit(render.stats_text(reading, st, limit, folders))
     return 0

@@ -21,7 +21,7 @@ from typing import ClassVar, NamedTuple
 
 from inspector.core.drivers.fsops import open_entry_file
 from inspector.core.errors import ActionNotSupportedError, ScanCancelled
-from inspector.core.model import Entry, Snapshot, State
+from inspector.core.model import Entry, Note, Snapshot, State
 from inspector.core.problems import Problem
 from inspector.core.source import CacheOptions, CacheSource
 
@@ -68,6 +68,10 @@ class Capabilities:
     whether the kind counts hits at all.  ``prune_rule`` names how the
     service chooses what to evict, for the words the user sees (``lru``:
     least recently accessed first; ``newest-kept``: Filetracker's cleaner).
+    ``shared_prune``: one prune may span several caches of the kind with one
+    limit over their sum (Filetracker's cleaner takes many stores).
+    ``columns`` are the :class:`Entry` fields the kind fills, in the order
+    tables show them.
     """
 
     states: tuple[State, ...]
@@ -86,6 +90,19 @@ class Capabilities:
     #: state at once): the inspector can only estimate them from its listing
     #: beforehand, and reports what the service says it did.
     by_service: frozenset[Action] = frozenset()
+    shared_prune: bool = False
+    columns: tuple[str, ...] = (
+        "state",
+        "id",
+        "size",
+        "hits",
+        "last_accessed",
+        "last_modified",
+        "checksum",
+        "error",
+        "position",
+        "note",
+    )
 
     def can(self, action: Action) -> bool:
         return action in self.actions
@@ -124,6 +141,17 @@ class Outcome(NamedTuple):
     status: OutcomeStatus
     freed: int = 0
     reason: str | None = None
+    #: Which cache the entry is in, when a job spans several (its display name).
+    source: str | None = None
+
+
+class PruneChoice(NamedTuple):
+    """What a prune evicts, first victim first, by the service's own rule."""
+
+    victims: list[Entry]
+    #: The size the kept entries stay below, for rules that keep a share of the
+    #: limit (Filetracker's cleaning level); ``None`` when the rule has none.
+    keep_below: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +244,13 @@ class CacheDriver(ABC):
         """``entry_id`` if it can name an entry here, else :class:`InvalidImageIdError`."""
         return entry_id
 
+    def split_id(self, entry_id: str) -> tuple[str, int | None]:
+        """An id as the user typed it: the entry's id, and the version asked for (if any).
+
+        Only kinds whose entries have versions (``name@version``) have one.
+        """
+        return entry_id, None
+
     # -- changing the cache ---------------------------------------------------
     # Each change leaves files and metadata as consistent as the owning service
     # leaves them itself, so that it can keep running while they happen.
@@ -223,6 +258,32 @@ class CacheDriver(ABC):
     @abstractmethod
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
         """The entries the service's pruner would evict, first victim first."""
+
+    def prune_victims(
+        self, entries: Sequence[Entry], max_size: int, cleaning_level: float | None = None
+    ) -> PruneChoice:
+        """What the service's pruner would evict to honour ``max_size``.
+
+        The default is Glance's: while the cached bytes are over ``max_size``,
+        evict in :meth:`eviction_order`.  A kind with another rule (Filetracker's
+        cleaner) overrides this; ``cleaning_level`` (a percentage) means
+        something only to such a rule.
+        """
+        total = sum(
+            e.size
+            for e in entries
+            if e.state is State.CACHED and e.note is not Note.ROW_WITHOUT_FILE
+        )
+        victims: list[Entry] = []
+        if total >= max_size:
+            remaining = total
+            for e in self.eviction_order(entries):
+                if remaining <= max_size:
+                    break
+                victims.append(e)
+                if e.note is not Note.ROW_WITHOUT_FILE:
+                    remaining -= e.size
+        return PruneChoice(victims)
 
     @abstractmethod
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:

@@ -11,14 +11,19 @@ import errno
 import gc
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 from inspector.core.drivers import base
 from inspector.core.drivers.base import ProgressTicker
-from inspector.core.errors import CacheNotFoundError, CacheUnreadableError, NotACacheError
+from inspector.core.errors import (
+    CacheNotFoundError,
+    CacheUnreadableError,
+    NotACacheError,
+    reason_of,
+)
 
 
 def check_directory(path: Path) -> None:
@@ -134,6 +139,100 @@ def scan_files(
     if ticker is not None and since:
         ticker.advance(since)
     return found
+
+
+class TreeDir(NamedTuple):
+    """One directory of a tree and the files directly in it.
+
+    ``rel`` is ``""`` for the root, else the slash-separated path below it
+    (``a/b``).  ``files`` holds each regular file, symlink or other non-directory
+    with its ``lstat`` result, in listing order; ``fd`` is the directory's
+    descriptor, open while the caller handles this item (closed after).
+    """
+
+    rel: str
+    fd: int
+    files: list[tuple[str, os.stat_result]]
+
+
+def walk_tree(
+    root: Path,
+    *,
+    ticker: ProgressTicker | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Iterator[TreeDir]:
+    """Every directory under ``root`` (itself included) with its files: one pass.
+
+    The order is ``os.walk``'s (top-down): a directory's files in listing
+    order, then each of its subdirectories, depth first, in listing order; a
+    service that lists its files with ``os.walk`` (the Filetracker client)
+    sees them in the same order.  Nothing is opened but directories, each
+    with ``O_NOATIME`` where the kernel allows and ``O_NOFOLLOW``: a symlink
+    is reported as itself (its ``lstat``), never followed or descended.  A
+    directory that vanishes meanwhile is skipped; one that cannot be read is
+    told to ``warn`` and skipped.  ``root`` itself may not be a symlink either
+    (``OSError``).
+    """
+    root_fd = open_dir_noatime(root, nofollow=True)
+    since, every = 0, base.PROGRESS_EVERY
+    is_dir = stat.S_ISDIR
+    stack = [""]
+    try:
+        while stack:
+            rel = stack.pop()
+            try:
+                fd = root_fd if not rel else _open_below(root_fd, rel)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                if warn is not None:
+                    why = reason_of(exc)
+                    warn(f"{root / rel} cannot be read ({why}): its files are not shown.")
+                continue
+            files: list[tuple[str, os.stat_result]] = []
+            append = files.append
+            subdirs: list[str] = []
+            prefix = rel + "/" if rel else ""
+            try:
+                with os.scandir(fd) as it:
+                    for entry in it:
+                        if entry.is_dir(follow_symlinks=False):
+                            subdirs.append(prefix + entry.name)
+                            continue
+                        try:
+                            st = entry.stat(follow_symlinks=False)
+                        except FileNotFoundError:
+                            continue
+                        if is_dir(st.st_mode):  # replaced by a directory meanwhile
+                            subdirs.append(prefix + entry.name)
+                            continue
+                        append((entry.name, st))
+                if ticker is not None:
+                    since += len(files)
+                    if since >= every:
+                        ticker.advance(since)
+                        since = 0
+                yield TreeDir(rel, fd, files)
+            finally:
+                if fd != root_fd:
+                    os.close(fd)
+            stack.extend(reversed(subdirs))
+    finally:
+        os.close(root_fd)
+    if ticker is not None and since:
+        ticker.advance(since)
+
+
+def _open_below(root_fd: int, rel: str) -> int:
+    """A descriptor of the directory ``rel`` below ``root_fd``; a symlink there is refused."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    noatime = getattr(os, "O_NOATIME", 0)
+    if noatime:
+        try:
+            return os.open(rel, flags | noatime, dir_fd=root_fd)
+        except PermissionError:
+            pass
+    return os.open(rel, flags, dir_fd=root_fd)
 
 
 @contextmanager

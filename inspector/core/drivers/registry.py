@@ -8,6 +8,7 @@ detection all follow from the registered drivers and their capabilities.
 from __future__ import annotations
 
 from inspector.core.drivers.base import CacheDriver
+from inspector.core.drivers.filetracker.store import FiletrackerDriver
 from inspector.core.drivers.fsscan import check_directory
 from inspector.core.drivers.glance.api import ApiDriver
 from inspector.core.drivers.glance.sqlite import SqliteDriver
@@ -16,7 +17,7 @@ from inspector.core.errors import NotACacheError
 from inspector.core.source import CacheSource
 
 #: Every kind, in detection order.
-KINDS: tuple[type[CacheDriver], ...] = (SqliteDriver, XattrDriver, ApiDriver)
+KINDS: tuple[type[CacheDriver], ...] = (SqliteDriver, XattrDriver, FiletrackerDriver, ApiDriver)
 
 #: Every driver by name.
 DRIVERS: dict[str, type[CacheDriver]] = {cls.name: cls for cls in KINDS}
@@ -25,15 +26,21 @@ DRIVERS: dict[str, type[CacheDriver]] = {cls.name: cls for cls in KINDS}
 def detect(source: CacheSource) -> type[CacheDriver]:
     """The driver whose cache is at ``source`` (or a clear refusal).
 
-    Each driver looks at what is there; the first that recognises it wins.
-    A driver may refuse a source that is plainly of its family but must not
-    be opened (its message says why).  Nothing is written.
+    Each driver looks at what is there; exactly one must recognise it: a
+    directory that looks like two kinds at once is refused, never opened on
+    a guess.  A driver may refuse a source that is plainly of its family but
+    must not be opened (its message says why).  Nothing is written.
     """
     if source.path is not None:
         check_directory(source.path)
-    for cls in KINDS:
-        if cls.probe(source):
-            return cls
+    found = [cls for cls in KINDS if cls.probe(source)]
+    if len(found) > 1:
+        kinds = " and ".join(f"a {cls.title} cache ({cls.looks_for})" for cls in found)
+        raise NotACacheError(
+            f"{source.display_name()} looks like {kinds} at once: it is not opened."
+        )
+    if found:
+        return found[0]
     wanted = ", ".join(cls.looks_for for cls in KINDS if cls.looks_for)
     raise NotACacheError(
         f"{source.display_name()} does not look like a cache: none of these is there: {wanted}."

@@ -1,0 +1,45 @@
+"""The fast paths of sort_entries give the order of the plain key sort."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from inspector.core.model import STATES, Entry, State
+from inspector.core.sorting import KEYS, sort_entries
+
+
+def plain(entries: list[Entry], key: str, descending: bool) -> list[Entry]:
+    """The definition: sort by the key's values, stable, unknowns last."""
+    values = [KEYS[key](e, None) for e in entries]
+    known = sorted(
+        (i for i, v in enumerate(values) if v is not None),
+        key=values.__getitem__,
+        reverse=descending,
+    )
+    return [entries[i] for i in known] + [
+        e for e, v in zip(entries, values, strict=True) if v is None
+    ]
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("key", ["state", "id", "last_accessed", "version"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_fast_paths_keep_the_definition(seed: int, key: str, descending: bool) -> None:
+    rng = random.Random(seed)
+    entries = []
+    for i in range(rng.randrange(0, 60)):
+        state = rng.choice(STATES)
+        entries.append(
+            Entry(
+                f"id-{rng.randrange(15)}",  # repeated ids: ties
+                state,
+                i,  # tells equal entries apart
+                accessed_ts=rng.choice([None, 1.0, 2.0]),
+                position=rng.randrange(1, 4) if state is State.QUEUED else None,
+                version=rng.choice([None, 5, 6]),
+            )
+        )
+    canonical = {"last_accessed": "accessed"}.get(key, key)
+    assert sort_entries(entries, key, descending) == plain(entries, canonical, descending)

@@ -1,0 +1,37 @@
+"""The streamed JSON of entries is the documented object, value for value."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from inspector.core.model import Entry, Note, State
+from inspector.report import records
+
+ENTRIES = [
+    Entry("a", State.CACHED, 1, hits=3, accessed_ts=0.0, modified_ts=1.5),
+    Entry("b", State.QUEUED, 0, modified_ts=1_700_000_000.123456, position=1),
+    Entry("c", State.INVALID, 9, modified_ts=253402300799.999, error="boom"),
+    Entry("d", State.CACHED, 2, note=Note.BAD_VALUE, bad_fields=("hits",)),
+    Entry("/x/y", State.CACHED, 5, modified_ts=999.0000004, version=999, locked=True, links=2),
+]
+
+
+def test_streamed_json_equals_the_record_of_each_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "_CHUNK", 2)  # several pieces
+    out = io.StringIO()
+    records.write_json("/p", "k", ENTRIES, out)
+    text = out.getvalue()
+    assert text.endswith("\n") and text.count("\n") == 1
+    doc = json.loads(text)
+    assert doc == json.loads(json.dumps(records.entries_document("/p", "k", ENTRIES)))
+    assert doc["entries"][1]["last_modified"] == "2023-11-14T22:13:20.123456Z"
+    assert doc["entries"][0]["last_accessed"] == "1970-01-01T00:00:00Z"
+
+
+def test_no_entries() -> None:
+    out = io.StringIO()
+    records.write_json("/p", "k", [], out)
+    assert json.loads(out.getvalue()) == {"path": "/p", "api": None, "driver": "k", "entries": []}
