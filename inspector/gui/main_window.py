@@ -1,8 +1,7 @@
 """The main window: a switchboard that builds the parts and wires their signals.
 
-The controller reads, follows and changes the open cache through the runner;
-the page shows it; the operations ask for and run changes; the command table
-holds the actions and their rules (as Vorta's main window wires its tabs).
+The controller reads, follows and changes the open cache through the runner; the
+page shows it; operations run changes; the command table holds the actions.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from inspector.gui.settings import (
 from inspector.gui.widgets import accessibility
 from inspector.gui.widgets.empty_page import EmptyPage
 from inspector.gui.widgets.status import StatusWidgets
-from inspector.gui.workers import Runner
+from inspector.gui.workers import Runner, collect_garbage_on_the_gui_thread
 
 #: How often relative times ("3 minutes ago") are redrawn.
 CLOCK_TICK_MS = 30_000
@@ -66,6 +65,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         accessibility.install()
+        collect_garbage_on_the_gui_thread()
         self.setWindowTitle(self.tr("Cache Inspector"))
         self.setWindowIcon(app_icon())
         self.settings = Settings(settings or QSettings())

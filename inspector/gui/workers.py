@@ -22,6 +22,7 @@ waits for the threads, so no thread outlives it.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import threading
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from inspector.core import CacheError
 from inspector.core.errors import reason_of
@@ -259,3 +260,46 @@ class Runner(QObject):
     def _on_cancelled(self, task: Task) -> None:
         if self._finish(task):
             self.cancelled.emit(task)
+
+
+class MainThreadGarbageCollector(QObject):
+    """Python's cyclic garbage collection, run on the GUI thread only.
+
+    The collector runs in whichever thread happens to allocate when a
+    threshold is crossed; a worker thread could then destroy a cycle holding a
+    Qt widget (a dialog and the closure connected to its signal), which Qt
+    does not allow off the GUI thread and which crashes the process.  So
+    automatic collection is switched off and this timer collects, on the GUI
+    thread, whenever the thresholds say it is due.
+    """
+
+    INTERVAL_MS = 500
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.INTERVAL_MS)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    @Slot()
+    def check(self) -> None:
+        counts = gc.get_count()
+        if counts[0] > self.threshold[0]:
+            generation = 0
+            if counts[1] > self.threshold[1]:
+                generation = 2 if counts[2] > self.threshold[2] else 1
+            gc.collect(generation)
+
+
+_collector: MainThreadGarbageCollector | None = None
+
+
+def collect_garbage_on_the_gui_thread() -> None:
+    """Install the one :class:`MainThreadGarbageCollector` of the process (idempotent)."""
+    global _collector
+    if _collector is None:
+        app = QCoreApplication.instance()
+        _collector = MainThreadGarbageCollector(app)

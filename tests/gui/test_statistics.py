@@ -40,7 +40,8 @@ def distinct_colors(chart: ChartWidget) -> int:
 def test_every_chart_draws_something(make_window: Make, demo: Path, qtbot: Any) -> None:
     window = make_window(demo)
     show_statistics(window, qtbot)
-    for chart in window.page.stats_view.charts:
+    view = window.page.stats_view
+    for chart in (c for c in view.charts if c not in view.hidden):
         assert chart.bars or chart.curve, chart.title
         assert distinct_colors(chart) > 5, chart.title
 

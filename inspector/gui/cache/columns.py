@@ -115,7 +115,56 @@ DEFAULT_SORT: dict[State, tuple[str, Qt.SortOrder]] = {
 }
 
 
-def columns_for(state: State) -> list[Column]:
+def _kind_column(name: str) -> Column | None:
+    """A column for one of the :class:`Entry` fields a kind declares it fills."""
+    if name == "id":
+        return _id_col()
+    if name == "size":
+        return _size_col()
+    if name == "last_modified":
+        return _time_col("last_modified", _tr("Last modified"), "last_modified")
+    if name == "last_accessed":
+        return _time_col("last_accessed", _tr("Last accessed"), "last_accessed")
+    if name == "version":
+        return Column(
+            "version",
+            _tr("Version"),
+            lambda e, c: "" if e.version is None else str(e.version),
+            "version",
+            lambda e, c: _tr("the file's mtime, as the client versions it"),
+            RIGHT,
+        )
+    if name == "links":
+        return Column(
+            "links",
+            _tr("Links"),
+            lambda e, c: "" if e.links is None else f"{e.links:,}",
+            "links",
+            lambda e, c: (
+                _tr("also linked elsewhere: deleting it frees nothing while they exist")
+                if (e.links or 0) > 1
+                else ""
+            ),
+            RIGHT,
+        )
+    if name == "locked":
+        return Column(
+            "locked",
+            _tr("In use"),
+            lambda e, c: {True: _tr("in use"), False: "", None: "?"}[e.locked],
+            "locked",
+            lambda e, c: _tr("a client holds its lock now: it is skipped") if e.locked else "",
+        )
+    if name == "note":
+        return _note_col()
+    return None
+
+
+def columns_for(state: State, fields: tuple[str, ...] | None = None) -> list[Column]:
+    """The columns of ``state``'s table; ``fields``: a kind's own (its capabilities')."""
+    if fields is not None:
+        made = [_kind_column(f) for f in fields if f != "state"]
+        return [c for c in made if c is not None]
     if state is State.CACHED:
         return [
             _id_col(),

@@ -11,7 +11,7 @@ jobs.  It never touches a widget; the window connects its signals to the page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 from inspector.core import (
     CacheSource,
     Entry,
+    IdRule,
     Limits,
     Reading,
     ScanCancelled,
@@ -28,7 +29,8 @@ from inspector.core import (
     read,
     stats,
 )
-from inspector.core.actions import JobProgress, JobResult
+from inspector.core.actions import JobProgress, JobResult, plan_prune
+from inspector.core.tree import Folder, build_tree
 from inspector.gui.cache.columns import Context
 from inspector.gui.cache.entry_model import SortSpec, sorted_rows
 from inspector.gui.workers import Cancelled, Reporter, Runner, Task
@@ -50,6 +52,8 @@ class ReadResult:
     #: The order ``rows`` are in, and the clock it was taken with.
     sorts: dict[State, SortSpec | None]
     context: Context
+    #: The folders of a kind whose ids are paths (a Filetracker store), else ``None``.
+    tree: Folder | None = None
 
 
 def prepare(
@@ -70,7 +74,10 @@ def prepare(
     for state in rows:
         rows[state] = sorted_rows(rows[state], sorts.get(state), context)
     row_of = {s: {e.id: i for i, e in enumerate(r)} for s, r in rows.items()}
-    return ReadResult(reading, rows, row_of, sorts, context)
+    tree = None
+    if reading.driver.capabilities.id_rule is IdRule.PATH:
+        tree = build_tree(reading.snapshot.entries)
+    return ReadResult(reading, rows, row_of, sorts, context, tree)
 
 
 def settings_source(source: CacheSource) -> CacheSource:
@@ -187,8 +194,17 @@ class CacheController(QObject):
 
         def compute(_: Reporter) -> stats.Statistics:
             entries = reading.snapshot.entries
+            driver = reading.driver
+            # What a prune to the maximum takes, by the kind's own rule (the cleaner's
+            # newest-kept differs from LRU): the curve marks exactly those.
+            other_rule = driver.capabilities.prune_rule != "lru"
+            victims: Sequence[Entry] | None = None
+            if not max_size:
+                victims = ()  # no maximum: nothing to evict
+            elif other_rule:
+                victims = plan_prune(driver, entries, max_size).entries
             return stats.compute(
-                entries, max_size, eviction_order=reading.driver.eviction_order(entries)
+                entries, max_size, eviction_order=driver.eviction_order(entries), victims=victims
             )
 
         task = Task(self.tr("Statistics"), compute, source=self.key, lane=f"stats:{self.key}")

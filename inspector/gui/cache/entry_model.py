@@ -45,6 +45,8 @@ def sorted_rows(rows: Sequence[Entry], spec: SortSpec | None, context: Context) 
 #: Rows with an inconsistency (a row without its file, ...) and stalled downloads.
 WARNING_COLOR = QColor("#b35c00")
 STALLED_COLOR = QColor("#b02a37")
+#: Names a Filetracker client holds now (the "In use" column says so in words too).
+LOCKED_COLOR = QColor("#6f42c1")
 
 
 class EntryTableModel(QAbstractTableModel):
@@ -57,10 +59,12 @@ class EntryTableModel(QAbstractTableModel):
     position.
     """
 
-    def __init__(self, state: State, parent: Any = None) -> None:
+    def __init__(
+        self, state: State, parent: Any = None, fields: tuple[str, ...] | None = None
+    ) -> None:
         super().__init__(parent)
         self.state = state
-        self.columns: list[Column] = columns_for(state)
+        self.columns: list[Column] = columns_for(state, fields)
         self._rows: list[Entry] = []
         self._row_of: dict[str, int] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
@@ -94,6 +98,8 @@ class EntryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(col.align.value)
         if role == Qt.ItemDataRole.ForegroundRole:
+            if entry.locked:
+                return LOCKED_COLOR
             if entry.note is not None:
                 return WARNING_COLOR
             if self.state is State.INCOMPLETE and self.is_stalled(entry):

@@ -84,6 +84,8 @@ class CacheHeader(QWidget):
         grid.setColumnStretch(0, 1)
 
         self._max_size = 0
+        self._has_max = True
+        self._shown = False
         self._stall_time = 0.0
         self._cached_bytes = 0
 
@@ -103,6 +105,8 @@ class CacheHeader(QWidget):
     def set_limits(self, max_size: int | None, stall_time: float | None) -> None:
         """The limits in force; a kind without one (``None``) shows no field for it."""
         self._max_size = max_size or 0
+        self._has_max = max_size is not None
+        self.usage.setVisible(self._has_max and self._shown)
         self._stall_time = stall_time or 0.0
         self.form.setRowVisible(self.max_edit, max_size is not None)
         self.form.setRowVisible(self.stall_edit, stall_time is not None)
@@ -115,8 +119,10 @@ class CacheHeader(QWidget):
     def set_summary(
         self, summary: Summary | None, states: Sequence[State] = STATES, has_hits: bool = True
     ) -> None:
-        """What the reading holds; ``None`` while there is none (no bar is drawn then)."""
-        self.usage.setVisible(summary is not None)
+        """What the reading holds; ``None`` while there is none (no bar is drawn then,
+        nor for a kind with no maximum: the counts say its size)."""
+        self._shown = summary is not None
+        self.usage.setVisible(self._shown and self._has_max)
         if summary is None:
             self._cached_bytes = 0
             self.counts_label.setText(self.tr("Reading the cache…"))
@@ -163,7 +169,7 @@ class CacheHeader(QWidget):
             return
         self._valid(self.max_edit)
         if value != self._max_size:
-            self._max_size = value
+            self._max_size, self._has_max = value, True
             self._show_usage()
             self.max_size_changed.emit(value)
 

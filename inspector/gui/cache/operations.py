@@ -142,8 +142,9 @@ class Operations(QObject):
         driver, reading = self.driver(), self.controller.reading
         if driver is None or reading is None or not self.can(Action.PRUNE):
             return
-        max_size = self.limits().max_size
-        dialog = PruneDialog(driver, reading.snapshot.entries, max_size or 0, self.window)
+        # A kind without a maximum of its own (a Filetracker store) starts from its size.
+        max_size = self.limits().max_size or reading.summary.total_size
+        dialog = PruneDialog(driver, reading.snapshot.entries, max_size, self.window)
         self._open_plan(dialog, self.tr("Pruning"), actions.prune, driver)
 
     @Slot()

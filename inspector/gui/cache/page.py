@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTabWidget, QVBoxLayout, QWidget
 
-from inspector.core import STATES, CacheSource, Entry, Reading, State
+from inspector.core import STATES, CacheSource, Capabilities, Entry, IdRule, Reading, State
 from inspector.core.audit import AuditReport
+from inspector.core.freeing import freed_bytes
 from inspector.gui.cache.columns import DEFAULT_SORT, Context
 from inspector.gui.cache.controller import ReadResult
 from inspector.gui.cache.entry_model import EntryRole, EntryTableModel, SortSpec
 from inspector.gui.cache.entry_view import EntryTableView
 from inspector.gui.cache.filter_proxy import IdFilterProxy
+from inspector.gui.cache.folders_view import FoldersView
 from inspector.gui.cache.header import CacheHeader
 from inspector.gui.cache.problems_view import ProblemsView
 from inspector.gui.cache.stats_view import StatisticsView
@@ -26,6 +28,9 @@ from inspector.gui.commands import CommandState
 from inspector.gui.icons import icon
 from inspector.gui.widgets.message_bar import MessageBar
 from inspector.report import formatting
+
+#: The columns of Glance's tables (the default of Capabilities.columns).
+GLANCE_COLUMNS: tuple[str, ...] = Capabilities(states=(), actions=frozenset()).columns
 
 STATE_TITLES = {
     State.CACHED: "Cached",
@@ -87,37 +92,60 @@ class CachePage(QWidget):
         self.stats_view = StatisticsView()
         self.stats_view.select_requested.connect(self.select_from_chart)
         self.problems_view = ProblemsView()
+        self.folders_view = FoldersView()
+        self.folders_view.folder_chosen.connect(self.show_folder)
         self._last_state = State.CACHED
+        self._kind: tuple[object, ...] = ()
+        self._fields: tuple[str, ...] | None = None
         self.set_states(STATES)
 
     # -- tabs ------------------------------------------------------------------
 
     def set_states(self, states: Sequence[State]) -> None:
-        """One table tab per state the kind has, then Statistics."""
-        states = tuple(states)
-        if states == self.states:
+        """One table tab per state (Glance's columns), then Statistics and Problems."""
+        self.set_kind(states)
+
+    def set_kind(
+        self, states: Sequence[State], fields: tuple[str, ...] | None = None, folders: bool = False
+    ) -> None:
+        """The tabs of a kind: a table per state (with its own columns, ``fields``), the
+        Folders of a kind with path-like ids, Statistics and Problems."""
+        kind = (tuple(states), fields, folders)
+        if kind == self._kind:
             return
+        if fields != self._fields:
+            self._drop_tables()
+            self._fields = fields
         self.tabs.blockSignals(True)
         self.tabs.clear()
         for state in states:
             if state not in self.models:
                 self._make_table(state)
             self.tabs.addTab(self.holders[state], self.tr(STATE_TITLES[state]))
+        if folders:
+            self.tabs.addTab(self.folders_view, self.tr("Folders"))
         self.tabs.addTab(self.stats_view, icon("statistics"), self.tr("Statistics"))
         self.tabs.addTab(self.problems_view, self.problems_view.title())
         self.tabs.blockSignals(False)
-        self.states = states
+        self.states, self._kind = tuple(states), kind
         self.stats_view.set_states(states)
-        self._last_state = states[0]
+        self._last_state = self.states[0]
+
+    def _drop_tables(self) -> None:
+        for state in list(self.models):
+            self.holders.pop(state).deleteLater()
+            for table in (self.models, self.proxies, self.views, self.empty_labels):
+                table.pop(state)
 
     def _make_table(self, state: State) -> None:
-        model = EntryTableModel(state, self)
+        model = EntryTableModel(state, self, self._fields)
         proxy = IdFilterProxy(model, self)
         view = EntryTableView(proxy, self.tr("%s entries") % self.tr(STATE_TITLES[state]))
         view.set_column_widths()
         view.selection_summary_changed.connect(self.selection_changed)
         key, order = DEFAULT_SORT[state]
-        view.sortByColumn(model.column_index(key), order)
+        keys = [c.key for c in model.columns]
+        view.sortByColumn(keys.index(key) if key in keys else 0, order)
         holder = QWidget()
         holder_layout = QVBoxLayout(holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
@@ -215,7 +243,14 @@ class CachePage(QWidget):
         why = reading.read_only_reason or ("opened read-only" if read_only else "")
         self.header.set_cache(reading.source.display_name(), reading.driver.title, read_only, why)
         self.header.set_summary(reading.summary, caps.states, caps.has_hits)
-        self.set_states(caps.states)
+        own = caps.columns if caps.columns != GLANCE_COLUMNS else None
+        self.set_kind(caps.states, own, result.tree is not None)
+        self.folders_view.show_tree(result.tree)
+        what = self.tr("image id") if caps.id_rule is IdRule.NAME else self.tr("name")
+        self.filter_edit.setPlaceholderText(self.tr("Filter by %s (Ctrl+F)") % what)
+        self.filter_edit.setAccessibleName(self.tr("Filter by %s") % what)
+        self.stats_view.set_kind(caps.has_hits, result.tree is not None)
+        self.stats_view.show_folders(result.tree)
         for state in self.states:
             model = self.models[state]
             presorted = (
@@ -305,12 +340,21 @@ class CachePage(QWidget):
         text = self.tr("%s of %s shown") % (f"{shown:,}", f"{total:,}")
         if entries:
             size = sum(e.size for e in entries)
-            text = self.tr("%s selected, %s · %s") % (
-                f"{len(entries):,}",
-                formatting.size(size),
-                text,
-            )
+            chosen = formatting.size(size)
+            if self._fields is not None and "links" in self._fields:
+                freed = freed_bytes(entries)  # hard links kept elsewhere free nothing
+                if freed != size:
+                    chosen += self.tr(" (deleting frees %s)") % formatting.size(freed)
+            text = self.tr("%s selected, %s · %s") % (f"{len(entries):,}", chosen, text)
         return text
+
+    @Slot(str)
+    def show_folder(self, path: str) -> None:
+        """The files below the folder ``path``, in the table (the filter takes the path)."""
+        self.filter_edit.setText(path.rstrip("/") + "/")
+        self.apply_filter()
+        self.tabs.setCurrentIndex(0)
+        self.focus_table()
 
     @Slot(object, object)
     def select_from_chart(self, state: State, ids: tuple[str, ...] | None) -> None:

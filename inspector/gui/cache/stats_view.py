@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QScrollArea, QVBoxLayout, 
 
 from inspector.core import STATES, State
 from inspector.core.stats import Statistics
+from inspector.core.tree import Folder, largest_folders
 from inspector.gui.widgets.chart_panel import ChartPanel
 from inspector.gui.widgets.charts import Bar, ChartWidget
 from inspector.gui.widgets.labels import ValueLabel
@@ -66,22 +67,28 @@ class StatisticsView(QScrollArea):
             self.tr("images, most recently accessed first"),
             self.tr("cumulative bytes"),
         )
+        self.folders_chart = ChartWidget(
+            self.tr("Largest folders"), self.tr("size"), self.tr("folder")
+        )
         self.charts = [
             self.states_chart,
             self.lru_chart,
             self.largest_chart,
+            self.folders_chart,
             self.hot_chart,
             self.hits_chart,
             self.age_chart,
         ]
         self.panels = [ChartPanel(chart) for chart in self.charts]
-        for i, panel in enumerate(self.panels):
-            grid.addWidget(panel, i // 2, i % 2)
+        self.hidden: set[ChartWidget] = {self.folders_chart}
+        self._place()
         self.states_chart.ids_clicked.connect(self._select_state)
         for chart in self.charts[1:]:
             chart.ids_clicked.connect(self._select_cached)
         self.stats: Statistics | None = None
         self.states: tuple[State, ...] = STATES
+        self.has_hits = True
+        self.noun = self.tr("images")
         #: The figures shown are older than the reading (or the maximum): recompute when shown.
         self.stale = True
 
@@ -89,27 +96,26 @@ class StatisticsView(QScrollArea):
         self.stats = st
         s = st.summary
         size = formatting.size
-        pct = 100 * s.total_size / st.max_size if st.max_size else 0
-        parts = [
-            self.tr("<b>%s of %s cached</b> (%d %%) in %s images")
-            % (
-                size(s.total_size),
-                size(st.max_size),
-                round(pct),
-                f"{s.totals(State.CACHED).count:,}",
-            )
-        ]
+        count = f"{s.totals(State.CACHED).count:,}"
+        if st.max_size:
+            pct = 100 * s.total_size / st.max_size
+            parts = [
+                self.tr("<b>%s of %s cached</b> (%d %%) in %s %s")
+                % (size(s.total_size), size(st.max_size), round(pct), count, self.noun)
+            ]
+        else:
+            parts = [self.tr("<b>%s cached</b> in %s %s") % (size(s.total_size), count, self.noun)]
         if st.lru.evicted_ids:
             parts.append(
-                self.tr("a prune to the maximum evicts %s images (%s)")
-                % (f"{len(st.lru.evicted_ids):,}", size(st.lru.evicted_bytes))
+                self.tr("a prune to the maximum evicts %s %s (%s)")
+                % (f"{len(st.lru.evicted_ids):,}", self.noun, size(st.lru.evicted_bytes))
             )
         if s.hits:
             parts.append(
                 self.tr("%d %% of hits go to the top 10 %% of images")
                 % round(100 * st.top_decile_hit_share)
             )
-        if st.unknown_hits:
+        if st.unknown_hits and self.has_hits:
             parts.append(self.tr("hits unknown for %s images") % f"{st.unknown_hits:,}")
         self.headline.setText(" · ".join(parts))
 
@@ -167,7 +173,7 @@ class StatisticsView(QScrollArea):
             [float(v) for v in st.lru.cumulative],
             st.lru.ids,
             _bytes,
-            float(st.max_size),
+            float(st.max_size) if st.max_size else None,
             st.lru.first_evicted,
         )
         if self.as_tables.isChecked():
@@ -183,13 +189,57 @@ class StatisticsView(QScrollArea):
         widest = max(panel.chart.minimumSizeHint().width() for panel in self.panels)
         spacing = self.grid.horizontalSpacing() + 2 * self.grid.contentsMargins().left()
         columns = 2 if self.viewport().width() >= 2 * widest + spacing + 24 else 1
-        if columns == self.columns:
-            return
-        self.columns = columns
+        if columns != self.columns:
+            self.columns = columns
+            self._place()
+
+    def _place(self) -> None:
+        """The shown charts in the grid, ``columns`` to a row."""
         for panel in self.panels:
             self.grid.removeWidget(panel)
-        for i, panel in enumerate(self.panels):
-            self.grid.addWidget(panel, i // columns, i % columns)
+        shown = [p for p in self.panels if p.chart not in self.hidden]
+        for panel in self.panels:
+            panel.setVisible(panel.chart not in self.hidden)
+        for i, panel in enumerate(shown):
+            self.grid.addWidget(panel, i // self.columns, i % self.columns)
+
+    def set_kind(self, has_hits: bool, folders: bool) -> None:
+        """The charts that mean something for this kind: hits where it counts them,
+        the largest folders where its ids are paths."""
+        self.has_hits = has_hits
+        self.noun = self.tr("images") if not folders else self.tr("files")
+        middle, right = Qt.TextElideMode.ElideMiddle, Qt.TextElideMode.ElideRight
+        for chart in (self.largest_chart, self.folders_chart):
+            chart.elide = middle if folders else right
+        self.largest_chart.title = (
+            self.tr("Largest files") if folders else self.tr("Largest images")
+        )
+        self.largest_chart.y_label = self.tr("file") if folders else self.tr("image")
+        hidden = set() if has_hits else {self.hot_chart, self.hits_chart}
+        if not folders:
+            hidden.add(self.folders_chart)
+        if hidden != self.hidden:
+            self.hidden = hidden
+            self._place()
+
+    def show_folders(self, tree: Folder | None) -> None:
+        if tree is None:
+            return
+        self.folders_chart.set_bars(
+            [
+                Bar(
+                    f.path,
+                    f.bytes,
+                    self.tr("%s\n%s in %s files")
+                    % (f.path, formatting.size(f.bytes), f"{f.count:,}"),
+                    tuple(e.id for e in f.entries()),
+                )
+                for f in largest_folders(tree, 10)
+            ],
+            _bytes,
+            horizontal=True,
+            binary=True,
+        )
 
     def set_states(self, states: Sequence[State]) -> None:
         """The kind's states, for the bytes-per-state chart."""

@@ -62,6 +62,7 @@ class PlanDialog(QDialog):
         self.edit.installEventFilter(self)
         form = QFormLayout()
         form.addRow(field_label, self.edit)
+        self.form = form
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName(self.tr("What would be removed"))
@@ -100,7 +101,7 @@ class PlanDialog(QDialog):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
-            watched is self.edit
+            isinstance(watched, QLineEdit)
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -201,6 +202,8 @@ class PlanDialog(QDialog):
 
 
 class PruneDialog(PlanDialog):
+    """Glance's LRU prune to a size, or Filetracker's cleaner (a limit and a level kept)."""
+
     def __init__(
         self,
         cache: CacheDriver,
@@ -210,17 +213,39 @@ class PruneDialog(PlanDialog):
     ) -> None:
         self.cache = cache
         self.entries = entries
+        self.newest_kept = cache.capabilities.prune_rule == "newest-kept"
+        self.level: QLineEdit | None = None
         super().__init__(
             tr("Prune the Cache"),
-            tr("&Target size:"),
+            tr("&Limit:") if self.newest_kept else tr("&Target size:"),
             formatting.size(max_size).replace(" ", ""),
             parent,
         )
-        self.edit.setToolTip(self.tr("Evict least recently accessed images until this size"))
+        if self.newest_kept:
+            level = cache.options.cleaning_level
+            self.level = QLineEdit(f"{50 if level is None else level:g}")
+            self.level.setAccessibleName(self.tr("Cleaning level, percent of the limit"))
+            self.level.setToolTip(
+                self.tr("The newest files are kept while they stay below this share of the limit")
+            )
+            self.level.textChanged.connect(self._replan)
+            self.level.installEventFilter(self)
+            self.form.addRow(self.tr("Cleaning le&vel (%):"), self.level)
+            self.edit.setToolTip(self.tr("The store's size limit (the cleaner's -s)"))
+        else:
+            self.edit.setToolTip(self.tr("Evict least recently accessed images until this size"))
         self._replan()
 
     def make_plan(self, text: str) -> Plan:
-        return plan_prune(self.cache, self.entries, parse_size(text))
+        level = None
+        if self.level is not None:
+            try:
+                level = float(self.level.text())
+            except ValueError:
+                raise ValueError(self.tr("The cleaning level is a percentage.")) from None
+            if not 0 <= level <= 100:
+                raise ValueError(self.tr("The cleaning level is from 0 to 100 %."))
+        return plan_prune(self.cache, self.entries, parse_size(text), level)
 
     def takes_everything(self, plan: Plan) -> bool:
         cached = sum(1 for e in self.entries if e.state is State.CACHED)
@@ -235,6 +260,21 @@ class PruneDialog(PlanDialog):
                 formatting.size(plan.total_before),
                 formatting.size(plan.target or 0),
             )
+        if self.newest_kept:
+            text = self.tr(
+                "Deletes %s files, oldest first, freeing %s on disk (%s as the store counts "
+                "it): the newest are kept below %s."
+            ) % (
+                f"{len(plan.entries):,}",
+                formatting.size(plan.bytes_freed),
+                formatting.size(plan.bytes_removed),
+                formatting.size(int(plan.keep_below or 0)),
+            )
+            if plan.locked:
+                text += " " + self.tr("%s in use by a client now would be skipped.") % (
+                    f"{len(plan.locked):,}"
+                )
+            return text
         return self.tr(
             "Evicts %s least recently accessed images, freeing %s: the cache goes from %s to %s."
         ) % (

@@ -99,7 +99,7 @@ def _paint_axes(chart: ChartWidget, p: QPainter, plot: QRectF, ticks: Sequence[f
 
 def _paint_bars(chart: ChartWidget, p: QPainter, plot: QRectF) -> None:
     fm = chart.fontMetrics()
-    elide = Qt.TextElideMode.ElideRight
+    elide = chart.elide
     for i, (b, r) in enumerate(zip(chart.bars, chart.bar_rects(), strict=True)):
         p.fillRect(r, BAR_HOVER if i == chart.hover else (b.color or BAR))
         p.setPen(chart.palette().text().color())

@@ -66,6 +66,8 @@ class ChartWidget(QWidget):
         self.empty_text = self.tr("Nothing to show")
         self.focus_index = 0
         self.hover = -1
+        #: How a bar's name that does not fit is shortened (paths keep both ends).
+        self.elide = Qt.TextElideMode.ElideRight
         self._describe()
 
     def sizeHint(self) -> QSize:
