@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inspector.core.model import Entry, Note, State
+from inspector.core.sorting import gentle_sorted
 from inspector.core.summary import Summary, summarize
 
 HOUR = 3600.0
@@ -125,9 +126,9 @@ def compute(
         e for e in entries if e.state is State.CACHED and e.note is not Note.ROW_WITHOUT_FILE
     ]
 
-    largest = tuple(sorted(cached, key=lambda e: (-e.size, e.id))[:top])
+    largest = tuple(gentle_sorted(cached, key=lambda e: (-e.size, e.id))[:top])
     known = [e for e in cached if e.hits is not None]
-    by_hits = sorted(known, key=lambda e: (-(e.hits or 0), e.id))
+    by_hits = gentle_sorted(known, key=lambda e: (-(e.hits or 0), e.id))
     hottest = tuple(e for e in by_hits[:top] if e.hits)
 
     # Hit buckets are integer ranges: make the upper bounds exclusive.
@@ -141,7 +142,7 @@ def compute(
         wanted = {e.id for e in cached}
         order = [e for e in reversed(eviction_order) if e.id in wanted]
     else:
-        order = sorted(cached, key=lambda e: (-(e.accessed_ts or 0.0), e.id))
+        order = gentle_sorted(cached, key=lambda e: (-(e.accessed_ts or 0.0), e.id))
     cumulative: list[int] = []
     running = 0
     first_evicted = len(order)

@@ -31,10 +31,9 @@ from inspector.gui.settings import (
     save_window_state,
     source_of_recent,
 )
-from inspector.gui.widgets import accessibility
 from inspector.gui.widgets.empty_page import EmptyPage
 from inspector.gui.widgets.status import StatusWidgets
-from inspector.gui.workers import Runner, collect_garbage_on_the_gui_thread
+from inspector.gui.workers import Runner, prepare_process
 
 #: How often relative times ("3 minutes ago") are redrawn.
 CLOCK_TICK_MS = 30_000
@@ -64,8 +63,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        accessibility.install()
-        collect_garbage_on_the_gui_thread()
+        prepare_process()
         self.setWindowTitle(self.tr("Cache Inspector"))
         self.setWindowIcon(app_icon())
         self.settings = Settings(settings or QSettings())
@@ -77,6 +75,7 @@ class MainWindow(QMainWindow):
         self.controller = CacheController(self.runner, self)
         self.controller.force_read_only = read_only
         self.page = CachePage()
+        self.page.set_sorter(self.controller.sort_rows)
         self.empty_page = EmptyPage()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_page)

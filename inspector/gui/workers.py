@@ -27,6 +27,7 @@ import itertools
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,10 @@ class _Job(QRunnable):
             signals.result.emit(task, value)
 
 
+#: Every runner alive: the garbage collector waits while any of them works.
+_RUNNERS: weakref.WeakSet[Runner] = weakref.WeakSet()
+
+
 def _canceller(running: dict[int, Task]) -> Callable[..., None]:
     """A function that cancels every running task; it keeps no reference to the runner."""
 
@@ -172,6 +177,7 @@ class Runner(QObject):
         self._signals.cancelled.connect(self._on_cancelled)
         self._running: dict[int, Task] = {}
         self._lanes: dict[str, Task] = {}
+        _RUNNERS.add(self)
         # Cancel everything when the owner goes, even if nobody called shutdown():
         # the pool's own destructor then waits for the threads.
         if parent is not None:
@@ -274,6 +280,8 @@ class MainThreadGarbageCollector(QObject):
     """
 
     INTERVAL_MS = 500
+    #: How often everything, the frozen too, is collected (a rare, longer pause).
+    FULL_EVERY_S = 600.0
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -283,23 +291,48 @@ class MainThreadGarbageCollector(QObject):
         self.timer.setInterval(self.INTERVAL_MS)
         self.timer.timeout.connect(self.check)
         self.timer.start()
+        self._last_full = time.monotonic()
 
     @Slot()
     def check(self) -> None:
+        if any(runner.active() for runner in list(_RUNNERS)):
+            return  # a worker is building objects now: collect once it has settled
         counts = gc.get_count()
-        if counts[0] > self.threshold[0]:
+        if time.monotonic() - self._last_full > self.FULL_EVERY_S:
+            self._last_full = time.monotonic()
+            gc.unfreeze()
+            gc.collect()
+        elif counts[0] > self.threshold[0]:
             generation = 0
             if counts[1] > self.threshold[1]:
                 generation = 2 if counts[2] > self.threshold[2] else 1
             gc.collect(generation)
 
+    @staticmethod
+    def settle() -> None:
+        """A large reading is in place: its objects live on, and need no more scanning.
+
+        They move to the permanent generation (``gc.freeze``), so that the
+        collections that follow do not walk 100,000 entries again and again
+        (a 150 ms pause each time, at that size); they are still freed as
+        usual once nothing refers to them.
+        """
+        gc.collect(0)
+        gc.freeze()
+
 
 _collector: MainThreadGarbageCollector | None = None
 
 
-def collect_garbage_on_the_gui_thread() -> None:
-    """Install the one :class:`MainThreadGarbageCollector` of the process (idempotent)."""
+def prepare_process() -> None:
+    """What a process showing windows needs once (idempotent): garbage collected on
+    the GUI thread only, long sorts in chunks that let it draw, and the accessible
+    interfaces of the program's widgets."""
     global _collector
     if _collector is None:
-        app = QCoreApplication.instance()
-        _collector = MainThreadGarbageCollector(app)
+        from inspector.core import sorting
+        from inspector.gui.widgets import accessibility
+
+        accessibility.install()
+        sorting.GENTLE = True  # workers' long sorts leave the GUI thread room to draw
+        _collector = MainThreadGarbageCollector(QCoreApplication.instance())

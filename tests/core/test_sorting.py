@@ -43,3 +43,20 @@ def test_fast_paths_keep_the_definition(seed: int, key: str, descending: bool) -
         )
     canonical = {"last_accessed": "accessed"}.get(key, key)
     assert sort_entries(entries, key, descending) == plain(entries, canonical, descending)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_gentle_sort_is_the_same_stable_sort(
+    reverse: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from inspector.core import sorting
+
+    monkeypatch.setattr(sorting, "GENTLE", True)
+    monkeypatch.setattr(sorting, "CHUNK", 97)
+    monkeypatch.setattr(sorting, "_MAIN", None)  # as if on a worker thread
+    rng = random.Random(5)
+    items = [(rng.randint(0, 50), n) for n in range(5000)]  # many equal keys
+    got = sorting.gentle_sorted(items, key=lambda x: x[0], reverse=reverse)
+    assert got == sorted(items, key=lambda x: x[0], reverse=reverse)

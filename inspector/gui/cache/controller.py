@@ -10,6 +10,7 @@ jobs.  It never touches a widget; the window connects its signals to the page.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -32,8 +33,8 @@ from inspector.core import (
 from inspector.core.actions import JobProgress, JobResult, plan_prune
 from inspector.core.tree import Folder, build_tree
 from inspector.gui.cache.columns import Context
-from inspector.gui.cache.entry_model import SortSpec, sorted_rows
-from inspector.gui.workers import Cancelled, Reporter, Runner, Task
+from inspector.gui.cache.entry_model import SortSpec, index_of, sorted_rows
+from inspector.gui.workers import Cancelled, MainThreadGarbageCollector, Reporter, Runner, Task
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,13 @@ def prepare(
         rows.setdefault(e.state, []).append(e)
     for state in rows:
         rows[state] = sorted_rows(rows[state], sorts.get(state), context)
-    row_of = {s: {e.id: i for i, e in enumerate(r)} for s, r in rows.items()}
+    row_of = {s: index_of(r) for s, r in rows.items()}
     tree = None
     if reading.driver.capabilities.id_rule is IdRule.PATH:
         tree = build_tree(reading.snapshot.entries)
-    return ReadResult(reading, rows, row_of, sorts, context, tree)
+    result = ReadResult(reading, rows, row_of, sorts, context, tree)
+    gc.freeze()  # long-lived, acyclic: no collection need walk them again
+    return result
 
 
 def settings_source(source: CacheSource) -> CacheSource:
@@ -108,7 +111,8 @@ class CacheController(QObject):
         #: Set by the window: each table's order now, and the clock for time columns.
         self.sorts: Callable[[], dict[State, SortSpec | None]] = dict
         self.context: Callable[[], Context] = lambda: Context.now_with(86400.0)
-        self._tasks: dict[int, str] = {}  # my tasks: id -> "read", "stats" or "job"
+        self._tasks: dict[int, str] = {}  # my tasks: id -> "read", "stats", "sort", "job"
+        self._sorts: dict[int, Callable[[list[Entry]], None]] = {}
         self._job: Task | None = None
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self._disk_changed)
@@ -203,9 +207,11 @@ class CacheController(QObject):
                 victims = ()  # no maximum: nothing to evict
             elif other_rule:
                 victims = plan_prune(driver, entries, max_size).entries
-            return stats.compute(
+            figures = stats.compute(
                 entries, max_size, eviction_order=driver.eviction_order(entries), victims=victims
             )
+            gc.freeze()
+            return figures
 
         task = Task(self.tr("Statistics"), compute, source=self.key, lane=f"stats:{self.key}")
         self._tasks[task.id] = "stats"
@@ -223,6 +229,28 @@ class CacheController(QObject):
             lane=f"audit:{self.key}",
         )
         self._tasks[task.id] = "audit"
+        self.runner.submit(task)
+
+    def sort_rows(
+        self,
+        rows: list[Entry],
+        spec: SortSpec,
+        context: Context,
+        done: Callable[[list[Entry]], None],
+        table: str,
+    ) -> None:
+        """Sort a big table's rows off the GUI thread; ``done`` gets them on it.
+
+        A newer sort of the same ``table`` supersedes an older one.
+        """
+        task = Task(
+            self.tr("Sorting"),
+            lambda _: sorted_rows(rows, spec, context),
+            source=self.key,
+            lane=f"sort:{self.key}:{table}",
+        )
+        self._tasks[task.id] = "sort"
+        self._sorts[task.id] = done
         self.runner.submit(task)
 
     def limits(self, stored: Callable[[CacheSource, Limits], Limits]) -> Limits:
@@ -313,11 +341,16 @@ class CacheController(QObject):
                 len(value.reading.snapshot.entries),
             )
             self._watch(value.reading.driver.watch_paths())
+            MainThreadGarbageCollector.settle()
             self.read_done.emit(value)
         elif what == "stats":
             self.statistics_ready.emit(value)
         elif what == "audit":
             self.audit_ready.emit(value)
+        elif what == "sort":
+            done = self._sorts.pop(task.id, None)
+            if done is not None and isinstance(value, list):
+                done(value)
         elif what == "job":
             self.job_finished.emit(task.title, value)
             self.refresh()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import (
@@ -32,6 +33,22 @@ BULK_CHANGE = 500
 
 #: (core sort key, descending): how a table is ordered, for sorting off the GUI thread.
 SortSpec = tuple[str, bool]
+
+#: Tables longer than this sort off the GUI thread (a sort of 100,000 rows takes 0.2 s).
+ASYNC_SORT_ROWS = 20_000
+
+
+#: Sorts a table's rows elsewhere and calls back with them, on the GUI thread:
+#: (rows, spec, context, done, table).
+Sorter = Callable[[list["Entry"], SortSpec, "Context", Callable[[list["Entry"]], None], str], None]
+
+
+_ID = attrgetter("id")
+
+
+def index_of(rows: Sequence[Entry]) -> dict[str, int]:
+    """Each row's id to its place (in C: a tenth of the time of a comprehension)."""
+    return dict(zip(map(_ID, rows), range(len(rows)), strict=True))
 
 
 def sorted_rows(rows: Sequence[Entry], spec: SortSpec | None, context: Context) -> list[Entry]:
@@ -65,8 +82,13 @@ class EntryTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.state = state
         self.columns: list[Column] = columns_for(state, fields)
-        self._rows: list[Entry] = []
+        self._rows: list[Entry] = []  # the rows shown: those the filter lets through
         self._row_of: dict[str, int] = {}
+        self._all: Sequence[Entry] = ()  # every entry of the last update
+        self._filter = ""
+        #: Sorts a big table off the GUI thread: (rows, spec, context, done) -> None.
+        self.sorter: Sorter | None = None
+        self._generation = 0  # counts changes of the rows, so a late sort is dropped
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._changed_any = False
         self.context = Context(datetime.now(UTC), DEFAULT_STALL_TIME)
@@ -125,8 +147,31 @@ class EntryTableModel(QAbstractTableModel):
         return next(i for i, c in enumerate(self.columns) if c.key == key)
 
     def entries(self) -> Sequence[Entry]:
-        """The rows, in their current order."""
+        """The rows shown, in their current order."""
         return self._rows
+
+    def total(self) -> int:
+        """Every entry of the state, whether the filter shows it or not."""
+        return len(self._all)
+
+    def row_of(self, entry_id: str) -> int | None:
+        return self._row_of.get(entry_id)
+
+    # -- filtering -------------------------------------------------------------
+
+    def set_filter(self, text: str) -> None:
+        """Show only the entries whose id holds ``text`` (any case); "" shows all."""
+        needle = text.strip().lower()
+        if needle == self._filter:
+            return
+        self._filter = needle
+        self._relayout(self._visible(self._all), presorted=False)
+
+    def _visible(self, entries: Sequence[Entry]) -> Sequence[Entry]:
+        needle = self._filter
+        if not needle:
+            return entries
+        return [e for e in entries if needle in e.id.lower()]
 
     def entry(self, row: int) -> Entry:
         return self._rows[row]
@@ -134,10 +179,28 @@ class EntryTableModel(QAbstractTableModel):
     # -- sorting -------------------------------------------------------------
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by a column: here for a small table, off the GUI thread for a big one
+        (the rows keep their old order until the sorted ones arrive)."""
         if not 0 <= column < len(self.columns):
             return
         self._sort = (column, order)
+        spec = self.sort_spec()
+        if self.sorter is not None and spec is not None and len(self._rows) > ASYNC_SORT_ROWS:
+            generation = self._generation
+            self.sorter(
+                list(self._rows),
+                spec,
+                self.context,
+                lambda rows: self._sorted(rows, generation),
+                str(self.state),
+            )
+            return
         self._relayout(self._rows, presorted=False)
+
+    def _sorted(self, rows: list[Entry], generation: int) -> None:
+        """Sorted rows from a worker: taken unless the rows changed meanwhile."""
+        if generation == self._generation:
+            self._relayout(rows, presorted=True)
 
     def sort_spec(self) -> SortSpec | None:
         """The current order as (core sort key, descending), for sorting off the GUI thread."""
@@ -154,6 +217,7 @@ class EntryTableModel(QAbstractTableModel):
         Rows that are gone lose their persistent indexes (and so their
         selection); the others keep them, wherever they move.
         """
+        self._generation += 1
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         keys = [self._rows[i.row()].id for i in persistent]
@@ -161,7 +225,7 @@ class EntryTableModel(QAbstractTableModel):
         if presorted and row_of is not None:
             self._row_of = row_of
         else:
-            self._row_of = {e.id: i for i, e in enumerate(self._rows)}
+            self._row_of = index_of(self._rows)
         moved = [
             self.index(self._row_of[k], i.column()) if k in self._row_of else QModelIndex()
             for k, i in zip(keys, persistent, strict=True)
@@ -194,8 +258,12 @@ class EntryTableModel(QAbstractTableModel):
         the GUI thread); ``row_of`` maps each id to its place in ``entries``
         (also built there), which spares the GUI thread two passes over them.
         """
+        self._all = entries
+        self._generation += 1
+        if self._filter:
+            entries, row_of = self._visible(entries), None  # the order stays: presorted holds
         if row_of is None:
-            row_of = {e.id: i for i, e in enumerate(entries)}
+            row_of = index_of(entries)
         if not self._rows:
             if entries:
                 self.beginResetModel()
@@ -204,7 +272,7 @@ class EntryTableModel(QAbstractTableModel):
                     self._row_of = row_of  # built for this model off the GUI thread
                 else:
                     self._rows = sorted_rows(entries, self.sort_spec(), self.context)
-                    self._row_of = {e.id: i for i, e in enumerate(self._rows)}
+                    self._row_of = index_of(self._rows)
                 self.endResetModel()
             return
         gone = len(self._row_of.keys() - row_of.keys())
@@ -241,7 +309,7 @@ class EntryTableModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._rows[first : last + 1]
             self.endRemoveRows()
-        self._row_of = {e.id: i for i, e in enumerate(self._rows)}
+        self._row_of = index_of(self._rows)
 
     def _replace_changed(self, new: dict[str, Entry]) -> None:
         self._changed_any = False

@@ -9,7 +9,6 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from inspector.core import Entry
-from inspector.gui.cache.entry_model import EntryRole
 from inspector.gui.cache.filter_proxy import IdFilterProxy
 
 
@@ -32,6 +31,13 @@ class EntryTableView(QTableView):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
         self.horizontalHeader().setSortIndicatorShown(True)
+        # The header draws each column as "selected" or not by asking, for every
+        # column, whether all its rows are selected: 100,000 calls into Python per
+        # column after Select All (a second and more).  It gets a selection of its
+        # own, always empty: the table's selection is not drawn in the header.
+        self.horizontalHeader().setHighlightSections(False)
+        self._header_selection = QItemSelectionModel(proxy, self)
+        self.horizontalHeader().setSelectionModel(self._header_selection)
         self.selectionModel().selectionChanged.connect(self.selection_summary_changed)
         proxy.modelReset.connect(self.selection_summary_changed)
 
@@ -40,9 +46,25 @@ class EntryTableView(QTableView):
         assert isinstance(model, IdFilterProxy)
         return model
 
+    def selected_rows(self) -> list[int]:
+        """The selected rows, in order, from the selection's ranges.
+
+        Never one index object per row: selecting all of 100,000 rows is one
+        range, and ``selectedRows()`` would make 100,000 Python objects.
+        """
+        rows: set[int] = set()
+        selection = self.selectionModel().selection()
+        for n in range(selection.count()):
+            r = selection.at(n)
+            rows.update(range(r.top(), r.bottom() + 1))
+        return sorted(rows)
+
+    def selected_count(self) -> int:
+        return len(self.selected_rows())
+
     def selected_entries(self) -> list[Entry]:
-        rows = self.selectionModel().selectedRows()
-        return [r.data(EntryRole) for r in sorted(rows, key=lambda i: i.row())]
+        model = self.proxy().source()
+        return [model.entry(i) for i in self.selected_rows()]
 
     def copy_ids(self) -> int:
         ids = [e.id for e in self.selected_entries()]
@@ -58,13 +80,19 @@ class EntryTableView(QTableView):
         super().keyPressEvent(event)
 
     def select_ids(self, ids: set[str]) -> None:
-        """Select the rows with these ids (those the filter shows)."""
-        proxy = self.proxy()
+        """Select the rows with these ids (those the filter shows), as few ranges."""
+        proxy, model = self.proxy(), self.proxy().source()
+        rows = sorted(r for r in (model.row_of(i) for i in ids) if r is not None)
         selection = QItemSelection()
-        for row in range(proxy.rowCount()):
-            index = proxy.index(row, 0)
-            if index.data(EntryRole).id in ids:
-                selection.select(index, index)
+        last_column = proxy.columnCount() - 1
+        runs: list[list[int]] = []
+        for row in rows:
+            if runs and runs[-1][1] == row - 1:
+                runs[-1][1] = row
+            else:
+                runs.append([row, row])
+        for first, last in runs:
+            selection.select(proxy.index(first, 0), proxy.index(last, last_column))
         flags = (
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows

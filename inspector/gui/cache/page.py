@@ -17,7 +17,7 @@ from inspector.core.audit import AuditReport
 from inspector.core.freeing import freed_bytes
 from inspector.gui.cache.columns import DEFAULT_SORT, Context
 from inspector.gui.cache.controller import ReadResult
-from inspector.gui.cache.entry_model import EntryRole, EntryTableModel, SortSpec
+from inspector.gui.cache.entry_model import EntryTableModel, Sorter, SortSpec
 from inspector.gui.cache.entry_view import EntryTableView
 from inspector.gui.cache.filter_proxy import IdFilterProxy
 from inspector.gui.cache.folders_view import FoldersView
@@ -96,6 +96,8 @@ class CachePage(QWidget):
         self.folders_view.folder_chosen.connect(self.show_folder)
         self._last_state = State.CACHED
         self._kind: tuple[object, ...] = ()
+        #: Sorts big tables off the GUI thread (set by the window: the controller's).
+        self.sorter: Sorter | None = None
         self._fields: tuple[str, ...] | None = None
         self.set_states(STATES)
 
@@ -131,6 +133,11 @@ class CachePage(QWidget):
         self.stats_view.set_states(states)
         self._last_state = self.states[0]
 
+    def set_sorter(self, sorter: Sorter) -> None:
+        self.sorter = sorter
+        for model in self.models.values():
+            model.sorter = sorter
+
     def _drop_tables(self) -> None:
         for state in list(self.models):
             self.holders.pop(state).deleteLater()
@@ -139,6 +146,7 @@ class CachePage(QWidget):
 
     def _make_table(self, state: State) -> None:
         model = EntryTableModel(state, self, self._fields)
+        model.sorter = self.sorter
         proxy = IdFilterProxy(model, self)
         view = EntryTableView(proxy, self.tr("%s entries") % self.tr(STATE_TITLES[state]))
         view.set_column_widths()
@@ -281,15 +289,14 @@ class CachePage(QWidget):
 
     def update_counts(self) -> None:
         for i, state in enumerate(self.states):
-            n = self.models[state].rowCount()
+            n = self.models[state].total()
             self.tabs.setTabText(i, f"{self.tr(STATE_TITLES[state])} ({n:,})")
             self.empty_labels[state].setVisible(n == 0)
             self.views[state].setVisible(n > 0)
 
     def entries_shown(self) -> list[Entry]:
         """The rows the current table shows, filtered and in its order."""
-        proxy = self.proxies[self.current_state()]
-        return [proxy.index(r, 0).data(EntryRole) for r in range(proxy.rowCount())]
+        return list(self.models[self.current_state()].entries())
 
     # -- filter and selection --------------------------------------------------
 
@@ -314,9 +321,9 @@ class CachePage(QWidget):
             busy=busy,
             on_table=self.on_table(),
             state=state,
-            selected=len(self.current_view().selectionModel().selectedRows()),
+            selected=self.current_view().selected_count(),
             rows=self.models[state].rowCount(),
-            counts={s: self.models[s].rowCount() for s in self.states},
+            counts={s: self.models[s].total() for s in self.states},
             capabilities=reading.driver.capabilities if reading else None,
             problems=len(report.problems) if report else 0,
         )
@@ -336,7 +343,7 @@ class CachePage(QWidget):
         view = self.current_view()
         entries = view.selected_entries()
         shown = view.model().rowCount()
-        total = self.models[self.current_state()].rowCount()
+        total = self.models[self.current_state()].total()
         text = self.tr("%s of %s shown") % (f"{shown:,}", f"{total:,}")
         if entries:
             size = sum(e.size for e in entries)
@@ -369,7 +376,7 @@ class CachePage(QWidget):
             view.selectAll()
         else:
             view.select_ids(set(ids))
-        selected = view.selectionModel().selectedRows()
+        selected = view.selected_rows()
         if selected:
-            view.scrollTo(min(selected, key=lambda i: i.row()))
+            view.scrollTo(view.model().index(selected[0], 0))
         view.setFocus()

@@ -49,6 +49,7 @@ from inspector.core.errors import (
     ServiceRefusedError,
 )
 from inspector.core.model import Entry, Note, Snapshot, State, make_entry
+from inspector.core.sorting import gentle_sorted
 from inspector.core.source import CacheSource
 
 CAPABILITIES = Capabilities(
@@ -204,7 +205,7 @@ class ApiDriver(CacheDriver):
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
         """Glance's pruner: least recently accessed first (its own ties: an estimate)."""
         cached = [e for e in entries if e.state is State.CACHED]
-        return sorted(cached, key=lambda e: (e.accessed_ts or 0.0, e.id))
+        return gentle_sorted(cached, key=lambda e: (e.accessed_ts or 0.0, e.id))
 
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
         """``DELETE /v2/cache/{id}`` for each entry the node still lists.

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import stat
 import time
+from array import array
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ from inspector.core.drivers.sqlite_uri import uri
 from inspector.core.errors import CacheError, CorruptDatabaseError, InvalidImageIdError, reason_of
 from inspector.core.model import Entry, Note, Snapshot, State, make_entry
 from inspector.core.problems import Problem, ProblemKind
+from inspector.core.sorting import gentle_sorted
 from inspector.core.source import CacheSource
 
 #: A deletion transaction holds SQLite's write lock at most this long (or this
@@ -134,9 +136,7 @@ class SqliteDriver(GlanceDriver):
                     "it is not a Glance image cache database."
                 )
             rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM cached_images").fetchall()
-        by_id = {str(r[0]): r for r in rows}
-        self._rows = rows  # for eviction_order's keys, built only when asked for
-        return by_id
+        return {str(r[0]): r for r in rows}
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
         rows = self.read_rows()
@@ -146,6 +146,15 @@ class SqliteDriver(GlanceDriver):
         pop = rows.pop
         damaged: list[str] = []
         top = MAX_TIMESTAMP
+        # What eviction_order needs beyond the entries, kept small (100,000 rows
+        # would take 30 MB as tuples): each row's rowid, by the entry's own id
+        # string, and the raw last_accessed of the few that are not a number.
+        ids: list[str] = []
+        rowids = array("q")
+        self._evict_ids, self._evict_rowids = ids, rowids
+        self._odd: dict[str, tuple[int, Any]] = {}
+        #: Rows whose recorded size is not their file's (the audit's size-mismatch).
+        self._recorded_sizes: dict[str, Any] = {}
         for f in self._files(cached, ticker):
             row = pop(f.name, None)
             if row is None:
@@ -155,6 +164,10 @@ class SqliteDriver(GlanceDriver):
                     )
                 )
                 continue
+            ids.append(f.name)
+            rowids.append(row[6])
+            if row[3] != f.size:
+                self._recorded_sizes[f.name] = row[3]
             acc, mod, hits = row[1], row[2], row[4]
             ta, tm = type(acc), type(mod)
             # The columns' affinities (REAL, INTEGER) give floats and ints for
@@ -174,8 +187,12 @@ class SqliteDriver(GlanceDriver):
                 )
             else:
                 append(damaged_entry(row, f.size, damaged))
+                self._note_odd(f.name, row[1])
         for image_id, row in rows.items():
             ticker.tick()
+            ids.append(image_id)
+            rowids.append(row[6])
+            self._note_odd(image_id, row[1])
             entry = damaged_entry(row, None, damaged)
             if entry.note is None:
                 entry = make_entry(
@@ -198,6 +215,12 @@ class SqliteDriver(GlanceDriver):
             )
         return entries
 
+    def _note_odd(self, image_id: str, accessed: Any) -> None:
+        """Keep a last_accessed that is not a plain number, for SQLite's own ordering of it."""
+        if type(accessed) not in (int, float) or not 0 <= accessed < MAX_TIMESTAMP:
+            value = accessed if accessed is not None else 0
+            self._odd[image_id] = (_TYPE_RANK.get(type(accessed), 4), value)
+
     # -- changing the cache ---------------------------------------------------
 
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
@@ -209,16 +232,16 @@ class SqliteDriver(GlanceDriver):
         gone frees 0 bytes, as in Glance); a file without a row is never
         pruned by Glance.
         """
-        keys = {
-            str(r[0]): (_TYPE_RANK.get(type(r[1]), 4), r[1] if r[1] is not None else 0, r[6])
-            for r in getattr(self, "_rows", [])
-        }
-        cached = [
-            e
-            for e in entries
-            if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW and e.id in keys
-        ]
-        return sorted(cached, key=lambda e: keys[e.id])
+        ids, rowids = getattr(self, "_evict_ids", ()), getattr(self, "_evict_rowids", ())
+        rowid = dict(zip(ids, rowids, strict=True))
+        odd = getattr(self, "_odd", {})
+        keys: dict[str, tuple[int, Any, int]] = {}
+        for e in entries:
+            if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW and e.id in rowid:
+                rank, value = odd.get(e.id, (1, e.accessed_ts))
+                keys[e.id] = (rank, value, rowid[e.id])
+        cached = [e for e in entries if e.id in keys and e.state is State.CACHED]
+        return gentle_sorted(cached, key=lambda e: keys[e.id])
 
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
         """A cached entry's row and file go together, or neither does.
@@ -277,7 +300,7 @@ class SqliteDriver(GlanceDriver):
     def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
         """Besides the layout's: rows whose recorded size is not the file's."""
         found = super().metadata_problems(snapshot)
-        recorded = {str(r[0]): r[3] for r in getattr(self, "_rows", [])}
+        recorded = getattr(self, "_recorded_sizes", {})
         for e in snapshot.entries:
             if e.state is not State.CACHED or e.note is not None or e.id not in recorded:
                 continue  # no row, no file, a symlink or a damaged row: reported otherwise

@@ -18,6 +18,7 @@ from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_
 from inspector.core.errors import CacheError, reason_of
 from inspector.core.model import Entry, Snapshot, State, make_entry
 from inspector.core.problems import Problem, ProblemKind
+from inspector.core.sorting import gentle_sorted
 from inspector.core.source import CacheSource
 
 NO_XATTR_WARNING = (
@@ -76,7 +77,7 @@ class XattrDriver(GlanceDriver):
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
         """Glance's xattr pruner: oldest atime in whole seconds, then smaller size, then id."""
         cached = [e for e in entries if e.state is State.CACHED]
-        return sorted(cached, key=lambda e: (int(e.accessed_ts or 0), e.size, e.id))
+        return gentle_sorted(cached, key=lambda e: (int(e.accessed_ts or 0), e.size, e.id))
 
     def _error_text(self, info: FileInfo) -> str | None:
         return self._read_text(info, "error")
