@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from inspector import __version__
+from inspector import version
 from inspector.core import DRIVERS, STATES
 from inspector.core.units import parse_duration, parse_size
 
@@ -112,6 +112,18 @@ def add_change_args(
     sp.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
 
+class VersionAction(argparse.Action):
+    """``--version``: the version is read from the package's metadata only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        parser.exit(message=f"{parser.prog} {version()}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from inspector.cli.commands import COMMANDS
 
@@ -120,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inspect and manage OpenStack Glance image caches and Filetracker "
         "local stores from the shell.",
     )
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--version", action=VersionAction)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)

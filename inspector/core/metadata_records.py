@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from inspector import __version__
+from inspector import version
 from inspector.core import actions
 from inspector.core.actions import JobProgress, JobResult
 from inspector.core.drivers.base import CacheDriver, MetadataUpdate
@@ -99,7 +99,7 @@ def _save_settings(container: dict[str, Any], reading: Reading) -> None:
         "stall_time": reading.limits.stall_time,
         "entries": len(reading.snapshot.entries),
         "exported_at": _iso(datetime.now(UTC).timestamp()),
-        "generator": f"cache-inspector {__version__}",
+        "generator": f"cache-inspector {version()}",
     }
 
 

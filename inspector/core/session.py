@@ -7,6 +7,7 @@ made (decided here, in the core, not by a window), and the limits in force.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -34,18 +35,25 @@ def limits_for(driver: CacheDriver | type[CacheDriver], options: CacheOptions) -
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Reading:
-    """One complete reading of a source."""
+    """One complete reading of a source.
+
+    Its :attr:`summary` is worked out when first asked for (``list`` never
+    needs it: a pass over 100,000 entries saved).
+    """
 
     source: CacheSource
     driver: CacheDriver
     snapshot: Snapshot
-    summary: Summary
     writable: bool
     #: Why changes cannot be made ("" when they can).
     read_only_reason: str
     limits: Limits
+
+    @functools.cached_property
+    def summary(self) -> Summary:
+        return summarize(self.snapshot.entries, self.driver.states)
 
 
 def open_cache(
@@ -74,12 +82,4 @@ def read(
     writable, why = driver.writable()
     if read_only:
         writable, why = False, "opened read-only"
-    return Reading(
-        source,
-        driver,
-        snapshot,
-        summarize(snapshot.entries, driver.states),
-        writable,
-        why,
-        limits_for(driver, source.options),
-    )
+    return Reading(source, driver, snapshot, writable, why, limits_for(driver, source.options))

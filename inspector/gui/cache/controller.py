@@ -69,6 +69,7 @@ def prepare(
         reading = read(source, lambda n: reporter.progress(n), read_only=read_only)
     except ScanCancelled:
         raise Cancelled from None
+    _ = reading.summary  # worked out here, off the GUI thread
     rows: dict[State, list[Entry]] = {s: [] for s in reading.driver.states}
     for e in reading.snapshot.entries:
         rows.setdefault(e.state, []).append(e)
