@@ -121,11 +121,6 @@ def test_xattr_ties_within_one_second_follow_glance(
 
 
 @pytest.mark.parametrize("kind", ["xattr"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="XattrDriver.eviction_order takes int() of the float st_atime: an atime within "
-    "~120 ns of the next second rounds up to it, where Glance's stat ST_ATIME (tv_sec) does not",
-)
 def test_xattr_atime_a_few_ns_before_a_whole_second(glance: GlanceService, tmp_path: Path) -> None:
     """A real bug: whole seconds must be taken from the nanoseconds, not a rounded float."""
     images = [
@@ -138,12 +133,6 @@ def test_xattr_atime_a_few_ns_before_a_whole_second(glance: GlanceService, tmp_p
 
 
 @pytest.mark.parametrize("kind", ["xattr"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="XattrDriver orders a symlink by the link's own atime, and plans dangling links, "
-    "while Glance's xattr pruner stat()s through the link (the target's atime) and never "
-    "sees a dangling one (os.path.isfile is False)",
-)
 def test_xattr_symlinks_are_ordered_as_glance_sees_them(
     glance: GlanceService, tmp_path: Path
 ) -> None:

@@ -38,7 +38,13 @@ def check_directory(path: Path) -> None:
 
 
 class FileInfo(NamedTuple):
-    """One regular file (or symlink) found in a cache directory."""
+    """One regular file (or symlink) found in a cache directory.
+
+    ``atime_ns`` is the same atime as ``atime`` in whole nanoseconds: a float
+    of unix seconds cannot tell the last ~120 ns of a second from the next
+    one, and a service comparing whole seconds (Glance's xattr pruner) needs
+    the second exactly.
+    """
 
     name: str
     path: str
@@ -46,6 +52,7 @@ class FileInfo(NamedTuple):
     atime: float
     mtime: float
     is_link: bool = False
+    atime_ns: int = 0
 
 
 def open_dir_noatime(directory: Path, nofollow: bool = False) -> int:
@@ -117,13 +124,33 @@ def scan_files(
                     continue
                 mode = st.st_mode
                 if is_reg(mode):
-                    append(FileInfo(name, prefix + name, st.st_size, st.st_atime, st.st_mtime))
+                    append(
+                        FileInfo(
+                            name,
+                            prefix + name,
+                            st.st_size,
+                            st.st_atime,
+                            st.st_mtime,
+                            False,
+                            st.st_atime_ns,
+                        )
+                    )
                 elif is_lnk(mode):
                     try:
                         size = os.stat(prefix + name).st_size
                     except OSError:
                         size = 0
-                    append(FileInfo(name, prefix + name, size, st.st_atime, st.st_mtime, True))
+                    append(
+                        FileInfo(
+                            name,
+                            prefix + name,
+                            size,
+                            st.st_atime,
+                            st.st_mtime,
+                            True,
+                            st.st_atime_ns,
+                        )
+                    )
                 if ticker is not None:
                     since += 1
                     if since == every:
