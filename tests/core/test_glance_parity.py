@@ -455,3 +455,29 @@ def test_state_dirs_swapped_for_symlinks_after_the_scan(
         for name in (B, C):
             assert (where / name).read_bytes() == b"keep " + sub.encode()
         assert Path(glance.path, sub).is_symlink()
+
+
+@pytest.mark.parametrize("kind", ["xattr"])
+def test_xattr_links_in_the_same_second_and_to_directories(
+    glance: GlanceService, tmp_path: Path
+) -> None:
+    """Through a link Glance compares the target's whole second with the files' (a link
+    late in a second ties with a file early in it), and a link to a directory is neither
+    counted in the cache's size nor evicted."""
+    glance.cache(A, bytes(3000))
+    glance.set_accessed(A, S + 100 * MS)  # the same second as the link's target
+    glance.cache(B, bytes(2500))
+    glance.set_accessed(B, S - 10**9)  # one whole second earlier: first, though larger
+    target = tmp_path / "outside.img"
+    target.write_bytes(bytes(2000))
+    os.utime(target, ns=(S + 900 * MS, S))
+    os.symlink(target, Path(glance.path, D))
+    (tmp_path / "a-directory").mkdir()
+    os.utime(tmp_path / "a-directory", ns=(S - 100 * 10**9, S))  # the oldest atime of all
+    os.symlink(tmp_path / "a-directory", Path(glance.path, C))
+    cache = open_cache(glance.path)
+    entries = cache.scan().entries
+    assert actions.cached_bytes(entries) == glance.cache_size() == 7500
+    plan = actions.plan_prune(cache, entries, 1000)
+    assert glance.glance_prune(1000) == [B, D, A]  # B older; then D (smaller) ties with A
+    assert [e.id for e in plan.entries] == [B, D, A]

@@ -87,7 +87,9 @@ def scan_files(
     between listing and ``stat`` is skipped.  Nothing is opened and the
     directory is read with ``O_NOATIME`` where the kernel allows, so no atime
     moves.  A symlink is reported as itself (``is_link``) with its target's size
-    when that can be had: nothing here follows it further.  With ``nofollow``
+    when that is a regular file (0 otherwise: a directory's size is no
+    cached bytes, as Glance's ``isfile`` sees it): nothing here follows it
+    further.  With ``nofollow``
     a ``directory`` that is itself a symlink (or not a directory) raises
     :class:`NotADirectoryError`: the caller decides what to tell the user.
     """
@@ -136,8 +138,9 @@ def scan_files(
                         )
                     )
                 elif is_lnk(mode):
-                    try:
-                        size = os.stat(prefix + name).st_size
+                    try:  # the target's bytes, when the link leads to a file
+                        target = os.stat(prefix + name)
+                        size = target.st_size if is_reg(target.st_mode) else 0
                     except OSError:
                         size = 0
                     append(
