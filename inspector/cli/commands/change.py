@@ -200,10 +200,7 @@ def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
     cache = reading.driver
     plan = actions.plan_prune(cache, reading.snapshot.entries, args.max_size)
     if args.dry_run:
-        ctx.emit(
-            records.dumps(records.plan_document(plan)) if args.json else render.plan_text(plan)
-        )
-        return 0
+        return show_plan(args, ctx, plan)
     return carry_out(
         args,
         ctx,
@@ -225,10 +222,7 @@ def cmd_clean(args: argparse.Namespace, ctx: Context) -> int:
     stall = args.stall_time if args.stall_time is not None else reading.limits.stall_time
     plan = actions.plan_clean(reading.snapshot.entries, stall or 0.0)
     if args.dry_run:
-        ctx.emit(
-            records.dumps(records.plan_document(plan)) if args.json else render.plan_text(plan)
-        )
-        return 0
+        return show_plan(args, ctx, plan)
     return carry_out(
         args,
         ctx,
