@@ -545,3 +545,185 @@ def test_prune_waits_for_glance_to_finish_writing(lru: GlanceService, cli: Cli) 
     assert r.out == "Deleted 2 of 2, freed 2.9 KiB.\n"
     assert cached_ids(lru) == sorted([B, D])
     assert lru.hit_count(B) == 1  # Glance's write was kept
+
+
+# -- what else the user sees --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "phrases"),
+    [
+        (
+            "delete",
+            [
+                "[ID ...]",
+                "ids to delete",
+                "--state {cached,queued,incomplete,invalid}",
+                "only entries in this state",
+                "every entry of --state",
+                "do not ask for confirmation",
+                "print the result as one JSON object",
+            ],
+        ),
+        ("queue", ["ID [ID ...]", "image ids to queue"]),
+        ("requeue", ["ID [ID ...]", "image ids to requeue", "only entries in this state"]),
+        (
+            "prune",
+            ["--max-size SIZE", "e.g. 10GiB, 500M", "only show what would be evicted"],
+        ),
+        (
+            "clean",
+            [
+                "--stall-time DURATION",
+                "incomplete downloads older than this are stalled (default: the service's, 24h)",
+                "only show what would be removed",
+            ],
+        ),
+    ],
+)
+def test_each_command_explains_itself(
+    capsys: pytest.CaptureFixture[str], command: str, phrases: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for phrase in phrases:
+        assert phrase in text, phrase
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    overview = " ".join(capsys.readouterr().out.split())
+    for line in [
+        "delete delete entries (file and metadata together)",
+        "queue queue image ids for the prefetcher (Glance's rules)",
+        "requeue remove entries and queue their ids again",
+        "prune evict least recently accessed images down to a size",
+        "clean delete invalid entries and stalled downloads",
+    ]:
+        assert line in overview, line
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_ids_not_found_are_reported_beside_the_job(lru: GlanceService, cli: Cli) -> None:
+    r = cli("delete", lru.path, B, X, "--yes", "--json")
+    assert r.code == 0, r.err
+    assert (r.json()["done"], r.json()["not_found"]) == (1, [X])
+    r = cli("delete", lru.path, A, "--state", "queued", "--yes")
+    assert r.err == f"{PROG}: warning: {A}: no such entry (already gone?)\n"
+    assert r.out == "Nothing to delete.\n"
+    r = cli("requeue", lru.path, A, "--state", "invalid", "--yes")
+    assert (r.code, r.out) == (0, "Nothing to requeue.\n")
+    assert A in cached_ids(lru) and lru.queued() == []
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_glance_own_names_are_refused_as_ids(lru: GlanceService, cli: Cli) -> None:
+    for command in ("delete", "requeue"):
+        r = cli(command, lru.path, "cache.db", "--yes")
+        assert r.code == 1
+        assert "is not an image id: it is the name of one of Glance's own files" in r.err
+    assert Path(lru.path, "cache.db").is_file()
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_the_refusal_quotes_the_question_whole(lru: GlanceService, cli: Cli) -> None:
+    upper = "ABCDEF00-0000-4000-8000-00000000000X"
+    lru.cache(upper, b"u")
+    r = cli("delete", lru.path, upper)
+    assert r.err == (
+        f"{PROG}: error: Delete 1 entry (1 Byte) from {lru.path}: {upper}: "
+        "refused without --yes (standard input is not a terminal).\n"
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_when_the_output_cannot_be_written_the_job_is_told(
+    lru: GlanceService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    assert main(["prune", lru.path, "--max-size", "7000", "--yes"], out=Full()) == 1
+    assert capsys.readouterr().err == (
+        f"{PROG}: error: cannot write the output: No space left on device. "
+        "The prune itself ran: Deleted 2 of 2, freed 2.9 KiB.\n"
+    )
+    assert cached_ids(lru) == sorted([B, D])
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prune", "--max-size", "0", "--dry-run"],
+        ["clean", "--dry-run"],
+        ["queue", X],
+        ["requeue", A, "--yes"],
+        ["delete", A, "--yes"],
+    ],
+)
+def test_every_command_tells_the_scans_warnings(
+    lru: GlanceService, cli: Cli, tmp_path: Path, argv: list[str]
+) -> None:
+    invalid = Path(lru.path, "invalid")
+    invalid.rmdir()
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", invalid)
+    r = cli(argv[0], lru.path, *argv[1:])
+    assert r.code == 0, r.err
+    assert r.err.startswith(f"{PROG}: warning: {invalid} is a symbolic link (to ")
+
+
+def _two_of_each(glance: GlanceService) -> None:
+    for image_id in (X, "f0000000-0000-4000-8000-00000000000f"):
+        glance.fail(image_id, b"x" * 10, "checksum mismatch")
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+@pytest.mark.parametrize(
+    ("argv", "verb", "left"),
+    [
+        (["delete", C, A, "--yes"], "Deleting", "Deleted 1 of 2"),
+        (["requeue", C, A, "--yes"], "Requeueing", "Requeued 1 of 2"),
+        (["queue", X, "f0000000-0000-4000-8000-00000000000f"], "Queueing", "Queued 1 of 2"),
+        (["clean", "--stall-time", "0", "--yes"], "Cleaning", "Deleted 1 of 2"),
+    ],
+)
+def test_ctrl_c_stops_every_job_between_entries(
+    glance: GlanceService,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    verb: str,
+    left: str,
+) -> None:
+    fill(glance, LRU)
+    if argv[0] == "clean":
+        _two_of_each(glance)
+    terminal = Terminal(press_ctrl_c_on=verb)
+    monkeypatch.setattr("sys.stderr", terminal)
+    out = io.StringIO()
+    assert main([argv[0], glance.path, *argv[1:]], out=out) == 1
+    assert out.getvalue().startswith(left)
+    assert "; interrupted, the rest was left alone.\n" in out.getvalue()
+    assert f"\r\033[K{verb}… 1 of 2 (50 %)" in terminal.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_progress_is_drawn_on_a_terminal_and_erased(
+    lru: GlanceService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    out = io.StringIO()
+    assert main(["prune", lru.path, "--max-size", "0", "--yes"], out=out) == 0
+    assert out.getvalue() == "Deleted 4 of 4, freed 9.8 KiB.\n"
+    shown = terminal.getvalue()
+    assert shown.startswith("\r\033[KReading… 4 entries\r\033[K\r\033[KPruning… 1 of 4 (25 %)")
+    assert shown.endswith("\r\033[K")
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["delete", lru.path, "--all", "--state", "cached", "--yes"], out=out) == 0
+    assert "\r\033[KDeleting… 0 of 0" not in terminal.getvalue()
+    assert main(["queue", lru.path, X], out=out) == 0
+    assert "\r\033[KQueueing… 1 of 1 (100 %)\r\033[K" in terminal.getvalue()

@@ -15,7 +15,13 @@ import pytest
 from inspector.core import State, open_cache
 from inspector.core.drivers import base as driver_base
 from inspector.core.drivers.glance.sqlite import MAX_TIMESTAMP
-from inspector.core.errors import CacheUnreadableError, QueueRefusedError, reason_of
+from inspector.core.errors import (
+    CacheUnreadableError,
+    CorruptDatabaseError,
+    NotACacheError,
+    QueueRefusedError,
+    reason_of,
+)
 from inspector.core.model import Note
 from tests.glance_service import GlanceService
 
@@ -77,6 +83,9 @@ def test_rows_without_files_take_their_size_from_the_row(glance: GlanceService) 
     for image_id in IDS[:4]:
         glance.cache(image_id, b"x" * 10)
         os.unlink(Path(glance.path, image_id))
+    glance.cache(IDS[4], b"x" * 10)
+    os.unlink(Path(glance.path, IDS[4]))
+    set_row(glance, IDS[4], size=0)  # an empty image: no damage
     set_row(glance, IDS[0], size=1234, checksum="abc")
     set_row(glance, IDS[1], size=-5)
     set_row(glance, IDS[2], size="big")
@@ -91,6 +100,11 @@ def test_rows_without_files_take_their_size_from_the_row(glance: GlanceService) 
     for i in IDS[1:4]:
         assert (e[i].size, e[i].bad_fields, e[i].note) == (0, ("size",), Note.BAD_VALUE)
     assert e[IDS[3]].checksum is None  # a blob is no checksum Glance writes; not shown
+    assert (e[IDS[4]].size, e[IDS[4]].bad_fields, e[IDS[4]].note) == (
+        0,
+        (),
+        Note.ROW_WITHOUT_FILE,
+    )
 
 
 @SQLITE
@@ -112,13 +126,13 @@ def test_the_damage_warning_names_three_rows_and_counts_the_rest(glance: GlanceS
     )
     set_row(glance, IDS[3], hits=3)
     set_row(glance, IDS[4], hits="h" * 39)
-    set_row(glance, IDS[1], hits=3)
+    set_row(glance, IDS[1], hits="h" * 38, last_accessed="a")
     set_row(glance, IDS[2], hits=3)
     [warning] = open_cache(glance.path).scan().warnings
     assert warning == (
-        f"{glance.driver.db_path} holds values Glance never writes in 2 row(s): "
-        f"{IDS[0]}: last_modified 'm'; {IDS[4]}: hits {long}. They are shown as unknown; "
-        "the rest of the cache reads as usual."
+        f"{glance.driver.db_path} holds values Glance never writes in 3 row(s): "
+        f"{IDS[0]}: last_modified 'm'; {IDS[1]}: last_accessed 'a', hits {'h' * 38!r}; "
+        f"{IDS[4]}: hits {long}. They are shown as unknown; the rest of the cache reads as usual."
     )
 
 
@@ -254,3 +268,30 @@ def test_reason_of_an_os_error_is_its_text() -> None:
     assert reason_of(OSError(2, "No such file or directory")) == "No such file or directory"
     assert reason_of(OSError("no errno")) == "no errno"
     assert reason_of(ValueError("bad")) == "bad"
+
+
+@SQLITE
+def test_a_cached_images_table_of_another_shape_is_refused(glance: GlanceService) -> None:
+    glance.cache(IDS[0], b"a")
+    glance.sql("ALTER TABLE cached_images RENAME TO old_cached_images")
+    glance.sql("CREATE TABLE cached_images (image_id TEXT PRIMARY KEY, seen REAL)")
+    glance.sql("INSERT INTO cached_images VALUES (?, 1.0)", IDS[0])
+    with pytest.raises(CorruptDatabaseError) as info:
+        open_cache(glance.path).scan()
+    assert str(info.value) == (
+        f"{glance.driver.db_path} is not a usable Glance cache database: "
+        "no such column: last_accessed."
+    )
+
+
+@pytest.mark.parametrize("kind", ["xattr"])
+def test_a_renamed_database_beside_glances_directories_is_named(glance: GlanceService) -> None:
+    glance.cache(IDS[0], b"a")
+    Path(glance.path, "glance-cache.db").write_bytes(b"")
+    with pytest.raises(NotACacheError) as info:
+        open_cache(glance.path)
+    assert str(info.value) == (
+        f"{glance.path} has no cache.db but holds glance-cache.db: if that is Glance's "
+        "sqlite database under another name (image_cache_sqlite_db), open it with "
+        "--sqlite-db glance-cache.db."
+    )

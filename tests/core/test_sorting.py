@@ -64,13 +64,13 @@ def test_no_unknowns_sorts_everything() -> None:
 def test_state_orders_by_life_cycle_then_queue_position_then_id() -> None:
     entries = [
         Entry("i", State.INVALID, 1),
-        Entry("q2", State.QUEUED, 0, position=2),
+        Entry("q-a", State.QUEUED, 0, position=2),
         Entry("n", State.INCOMPLETE, 1),
         Entry("b", State.CACHED, 1),
-        Entry("q1", State.QUEUED, 0, position=1),
+        Entry("q-b", State.QUEUED, 0, position=1),
         Entry("a", State.CACHED, 1),
     ]
-    assert ids(sort_entries(entries, "state")) == ["a", "b", "q1", "q2", "n", "i"]
+    assert ids(sort_entries(entries, "state")) == ["a", "b", "q-b", "q-a", "n", "i"]
 
 
 def test_times_and_their_aliases() -> None:

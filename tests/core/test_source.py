@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,10 @@ def test_settings_key_is_stable_and_secret_free() -> None:
     # Remembered settings are found again by the next version: the key is fixed.
     assert CacheSource(Path("/var/cache/glance"), "sqlite").settings_key() == "1ee0d0c5d8d06100"
     assert key == "cec23765aae09790"
+    assert CacheSource(db_url=URL, node="http://n1").settings_key() == "caacc517005f4c07"
+    undecodable = Path(os.fsdecode(b"/srv/caf\xe9"))  # a directory name that is not UTF-8
+    assert len(CacheSource(undecodable).settings_key()) == 16
+    assert CacheSource(undecodable).display_name() == str(undecodable)
     # The parts are kept apart: moving text from one to the next is another key.
     assert (
         CacheSource(Path("/c"), "ab").settings_key()
@@ -108,6 +113,8 @@ def test_settings_key_is_stable_and_secret_free() -> None:
         ),
         ("https://n1/v2?region=one&empty=", "https://n1/v2?region=one&empty="),
         ("http://[::1", "***"),
+        ("https://n1/v2?token=abc", "https://n1/v2?token=***"),
+        ("https://n1/v2?empty=&token=abc", "https://n1/v2?empty=&token=***"),
     ],
 )
 def test_redact_url(url: str, redacted: str) -> None:
