@@ -220,12 +220,19 @@ def test_clean_and_prune_name_their_job_and_tell_progress(glance: GlanceService)
     cache = open_cache(glance.path)
     entries = cache.scan().entries
     told = Told()
-    cleaned = actions.clean(cache, actions.plan_clean(entries, 86400.0), told)
+    clean_plan = actions.plan_clean(entries, 86400.0)
+    cleaned = actions.clean(cache, clean_plan, told)
     assert without_timing(cleaned) == JobResult("clean", done=2, bytes_freed=30, total=2)
     assert cleaned.outcomes[0].status is OutcomeStatus.DELETED
+    assert [o.entry for o in cleaned.outcomes] == list(clean_plan.entries)
     assert told.calls == [(1, 2), (2, 2)]
     told = Told()
-    pruned = actions.prune(cache, actions.plan_prune(cache, entries, 0), told)
+    plan = actions.plan_prune(cache, entries, 0)
+    assert (plan.total_before, plan.total_after) == (30, 0)  # cached bytes only, as Glance
+    with pytest.raises(ValueError) as info:
+        actions.plan_prune(cache, entries, -1)
+    assert str(info.value) == "The target size cannot be negative."
+    pruned = actions.prune(cache, plan, told)
     assert without_timing(pruned) == JobResult("prune", done=1, bytes_freed=30, total=1)
     assert told.calls == [(1, 1)]
 

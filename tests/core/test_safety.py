@@ -144,8 +144,13 @@ def test_a_cache_db_emptied_by_migration_is_refused(sqlite_cache: GlanceService)
     with conn:
         conn.execute("DELETE FROM cached_images")  # what Glance's migration leaves behind
     conn.close()
-    with pytest.raises(NotACacheError, match="has no rows but 4 images are cached"):
+    with pytest.raises(NotACacheError) as info:
         open_cache(root)
+    assert str(info.value).startswith(
+        f"{root} looks like a node of Glance's centralized_db cache: its cache.db has no rows "
+        "but 4 images are cached, as Glance leaves a node after migrating its sqlite rows into "
+        "the central database on start-up. Its metadata then lives in Glance's central database"
+    )
 
 
 # -- 3. requeue never ends with neither ---------------------------------------------

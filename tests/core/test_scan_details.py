@@ -55,7 +55,7 @@ def test_times_at_their_limits(glance: GlanceService, with_file: bool) -> None:
     }
     for image_id, values in cases.items():
         glance.cache(image_id, b"x" * 10)
-        set_row(glance, image_id, last_accessed=100.0, last_modified=200.0, hits=3, size=10)
+        set_row(glance, image_id, last_accessed=100.0, last_modified=200.0, hits=3, size=999)
         set_row(glance, image_id, **values)
         if not with_file:
             os.unlink(Path(glance.path, image_id))
@@ -73,9 +73,10 @@ def test_times_at_their_limits(glance: GlanceService, with_file: bool) -> None:
     }
     for i in IDS[2:8]:
         assert e[i].note is Note.BAD_VALUE
+        assert e[i].size == (10 if with_file else 999)  # the file's size, where there is one
     for i in IDS[:2]:
         assert e[i].note is (None if with_file else Note.ROW_WITHOUT_FILE)
-        assert e[i].size == 10
+        assert e[i].size == (10 if with_file else 999)
 
 
 @SQLITE
@@ -123,6 +124,12 @@ def test_the_damage_warning_names_three_rows_and_counts_the_rest(glance: GlanceS
         f"{glance.driver.db_path} holds values Glance never writes in 5 row(s): "
         f"{IDS[0]}: last_modified 'm'; {IDS[1]}: hits {shown[1]}; {IDS[2]}: hits {shown[2]}"
         " and 2 more. They are shown as unknown; the rest of the cache reads as usual."
+    )
+    set_row(glance, IDS[4], hits=3)
+    [warning] = open_cache(glance.path).scan().warnings
+    assert warning.endswith(
+        f"{IDS[2]}: hits {shown[2]} and 1 more. They are shown as unknown; the rest of the "
+        "cache reads as usual."
     )
     set_row(glance, IDS[3], hits=3)
     set_row(glance, IDS[4], hits="h" * 39)
