@@ -727,3 +727,24 @@ def test_progress_is_drawn_on_a_terminal_and_erased(
     assert "\r\033[KDeleting… 0 of 0" not in terminal.getvalue()
     assert main(["queue", lru.path, X], out=out) == 0
     assert "\r\033[KQueueing… 1 of 1 (100 %)\r\033[K" in terminal.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["prune"], "the following arguments are required: --max-size"),
+        (["delete", A, "--state", "bogus"], "argument --state: invalid choice: 'bogus'"),
+        (["requeue", A, "--state", "bogus"], "argument --state: invalid choice: 'bogus'"),
+        (["queue", X, "--yes"], "unrecognized arguments: --yes"),  # queueing asks nothing
+    ],
+)
+def test_arguments_the_commands_refuse(
+    lru: GlanceService, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    before = disk_snapshot(lru.path)
+    with pytest.raises(SystemExit) as info:
+        main([argv[0], lru.path, *argv[1:]])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert disk_snapshot(lru.path) == before
