@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from inspector.core import State, actions, open_cache, summarize
+from inspector.core.model import Note
 from tests.glance_service import GlanceService
 
 CLI = str(Path(sys.executable).parent / "cache-inspector-cli")
@@ -144,6 +145,11 @@ def test_xattr_symlinks_are_ordered_as_glance_sees_them(
     os.utime(target, ns=(S, S))  # older than A: Glance evicts the link first
     os.symlink(target, Path(glance.path, D))
     os.symlink(tmp_path / "nowhere", Path(glance.path, C))
+    cache = open_cache(glance.path)
+    entries = cache.scan().entries
+    assert actions.cached_bytes(entries) == glance.cache_size() == 3000  # the dangling: 0
+    link = next(e for e in entries if e.id == D)
+    assert link.accessed_ts is not None and link.note is Note.SYMLINK  # shown as itself
     plan = planned(glance, 0)
     assert glance.glance_prune(0) == [D, A]
     assert plan == [D, A]
