@@ -116,3 +116,12 @@ def test_two_renamed_databases_are_both_named(glance: GlanceService) -> None:
         f"{glance.path} has no cache.db but holds a.db, b.db: if that is Glance's sqlite "
         "database under another name (image_cache_sqlite_db), open it with --sqlite-db a.db."
     )
+
+
+def test_a_cache_without_some_state_directories_reads(glance: GlanceService) -> None:
+    """Glance makes its directories when it starts; one missing is an empty state."""
+    glance.cache(IDS[0], b"a")
+    Path(glance.path, "incomplete").rmdir()
+    snap = open_cache(glance.path).scan()
+    assert [(e.state, e.id) for e in snap.entries] == [(State.CACHED, IDS[0])]
+    assert snap.warnings == ()
