@@ -139,6 +139,8 @@ def redact_url(url: str) -> str:
             query = "&".join(
                 f"{k}=***" if k.lower() in _SECRET_PARAMS else f"{k}={v}" for k, v in pairs
             )
+    if netloc == parts.netloc and query == parts.query:
+        return url  # nothing to hide: as given (urlunsplit drops sqlite:////'s empty host)
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
 
 

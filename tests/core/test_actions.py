@@ -219,6 +219,10 @@ def test_a_symlinked_state_directory_is_never_followed(
     fake = Entry(IDS[0], State.INVALID, 4)
     result = actions.delete(cache, [fake])
     assert result.failures and not result.done
+    assert result.failures[0].reason == (
+        f"{Path(glance.path, 'invalid')} is a symbolic link (to {elsewhere}), not Glance's own "
+        "directory: its files are not shown, and nothing in it is changed."
+    )
     assert (elsewhere / IDS[0]).read_bytes() == b"keep"
     assert actions.queue(cache, [IDS[1]]).failures
     assert sorted(p.name for p in elsewhere.iterdir()) == [IDS[0]]

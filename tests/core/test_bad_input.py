@@ -67,8 +67,12 @@ def test_database_without_the_table(tmp_path: Path) -> None:
     root = build_demo_cache(tmp_path / "c", "sqlite", SMALL)
     (root / "cache.db").unlink()
     sqlite3.connect(root / "cache.db").execute("CREATE TABLE other (x)").connection.close()
-    with pytest.raises(CorruptDatabaseError, match="no cached_images table"):
+    with pytest.raises(CorruptDatabaseError) as info:
         open_cache(root).scan()
+    assert str(info.value) == (
+        f"{root / 'cache.db'} is an SQLite database but has no cached_images table: "
+        "it is not a Glance image cache database."
+    )
 
 
 def test_locked_database_gives_up_with_a_message(

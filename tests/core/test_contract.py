@@ -32,9 +32,10 @@ def populated(glance: GlanceService) -> GlanceService:
     glance.fail(BAD, b"x" * 500, "checksum mismatch")
     assert glance.queue(Q2)
     assert glance.queue(Q1)
-    # Q1 was queued first by the clock: the queue is mtime order, not name order.
-    os.utime(Path(glance.path, "queue", Q1), (1_700_000_000, 1_700_000_000))
-    os.utime(Path(glance.path, "queue", Q2), (1_700_000_100, 1_700_000_100))
+    # Q2 was queued first by the clock, Q1 comes first by name: the queue is
+    # mtime order, not name order.
+    os.utime(Path(glance.path, "queue", Q2), (1_700_000_000, 1_700_000_000))
+    os.utime(Path(glance.path, "queue", Q1), (1_700_000_100, 1_700_000_100))
     glance.start(BUSY, b"p" * 700)
     return glance
 
@@ -70,8 +71,9 @@ def test_entries_match_what_glance_reports(populated: GlanceService) -> None:
     assert [e.id for e in sorted(snap.of_state(State.QUEUED), key=lambda e: e.position or 0)] == (
         populated.queued()
     )
-    assert by_state[State.QUEUED][Q1].position == 1  # counted from 1, as the window shows
-    assert by_state[State.QUEUED][Q2].position == 2
+    assert populated.queued() == [Q2, Q1]
+    assert by_state[State.QUEUED][Q2].position == 1  # counted from 1, as the window shows
+    assert by_state[State.QUEUED][Q1].position == 2
 
     assert set(by_state[State.INCOMPLETE]) == {BUSY}
     assert by_state[State.INCOMPLETE][BUSY].size == 700

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from inspector.core import State, actions, open_cache, summarize
+from inspector.core.model import Note
 from tests.glance_service import GlanceService
 
 CLI = str(Path(sys.executable).parent / "cache-inspector-cli")
@@ -121,11 +122,6 @@ def test_xattr_ties_within_one_second_follow_glance(
 
 
 @pytest.mark.parametrize("kind", ["xattr"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="XattrDriver.eviction_order takes int() of the float st_atime: an atime within "
-    "~120 ns of the next second rounds up to it, where Glance's stat ST_ATIME (tv_sec) does not",
-)
 def test_xattr_atime_a_few_ns_before_a_whole_second(glance: GlanceService, tmp_path: Path) -> None:
     """A real bug: whole seconds must be taken from the nanoseconds, not a rounded float."""
     images = [
@@ -138,12 +134,6 @@ def test_xattr_atime_a_few_ns_before_a_whole_second(glance: GlanceService, tmp_p
 
 
 @pytest.mark.parametrize("kind", ["xattr"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="XattrDriver orders a symlink by the link's own atime, and plans dangling links, "
-    "while Glance's xattr pruner stat()s through the link (the target's atime) and never "
-    "sees a dangling one (os.path.isfile is False)",
-)
 def test_xattr_symlinks_are_ordered_as_glance_sees_them(
     glance: GlanceService, tmp_path: Path
 ) -> None:
@@ -155,6 +145,11 @@ def test_xattr_symlinks_are_ordered_as_glance_sees_them(
     os.utime(target, ns=(S, S))  # older than A: Glance evicts the link first
     os.symlink(target, Path(glance.path, D))
     os.symlink(tmp_path / "nowhere", Path(glance.path, C))
+    cache = open_cache(glance.path)
+    entries = cache.scan().entries
+    assert actions.cached_bytes(entries) == glance.cache_size() == 3000  # the dangling: 0
+    link = next(e for e in entries if e.id == D)
+    assert link.accessed_ts is not None and link.note is Note.SYMLINK  # shown as itself
     plan = planned(glance, 0)
     assert glance.glance_prune(0) == [D, A]
     assert plan == [D, A]
@@ -466,3 +461,29 @@ def test_state_dirs_swapped_for_symlinks_after_the_scan(
         for name in (B, C):
             assert (where / name).read_bytes() == b"keep " + sub.encode()
         assert Path(glance.path, sub).is_symlink()
+
+
+@pytest.mark.parametrize("kind", ["xattr"])
+def test_xattr_links_in_the_same_second_and_to_directories(
+    glance: GlanceService, tmp_path: Path
+) -> None:
+    """Through a link Glance compares the target's whole second with the files' (a link
+    late in a second ties with a file early in it), and a link to a directory is neither
+    counted in the cache's size nor evicted."""
+    glance.cache(A, bytes(3000))
+    glance.set_accessed(A, S + 100 * MS)  # the same second as the link's target
+    glance.cache(B, bytes(2500))
+    glance.set_accessed(B, S - 10**9)  # one whole second earlier: first, though larger
+    target = tmp_path / "outside.img"
+    target.write_bytes(bytes(2000))
+    os.utime(target, ns=(S + 900 * MS, S))
+    os.symlink(target, Path(glance.path, D))
+    (tmp_path / "a-directory").mkdir()
+    os.utime(tmp_path / "a-directory", ns=(S - 100 * 10**9, S))  # the oldest atime of all
+    os.symlink(tmp_path / "a-directory", Path(glance.path, C))
+    cache = open_cache(glance.path)
+    entries = cache.scan().entries
+    assert actions.cached_bytes(entries) == glance.cache_size() == 7500
+    plan = actions.plan_prune(cache, entries, 1000)
+    assert glance.glance_prune(1000) == [B, D, A]  # B older; then D (smaller) ties with A
+    assert [e.id for e in plan.entries] == [B, D, A]

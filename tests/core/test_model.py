@@ -37,3 +37,19 @@ def test_make_entry_knows_every_field() -> None:
     assert {n: getattr(e, n) for n in names} == values
     with pytest.raises(TypeError):
         make_entry("a", State.CACHED)  # size is required, as in Entry
+
+
+def test_a_new_fast_constructor_equals_the_dataclass() -> None:
+    """The generator itself, run now, builds ``Entry(...)`` for every field and default."""
+    from inspector.core.model import _fast_constructor
+
+    make = _fast_constructor(Entry)
+    values = {f.name: f"v-{f.name}" for f in dataclasses.fields(Entry)}
+    assert make(**values) == Entry(**values)  # type: ignore[arg-type]
+    minimal = make("a", State.CACHED, 1)
+    assert minimal == Entry("a", State.CACHED, 1)
+    assert minimal.bad_fields == () and minimal.hits is None and minimal.note is None
+    with pytest.raises(TypeError):
+        make("a", State.CACHED)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        minimal.id = "b"  # type: ignore[misc]

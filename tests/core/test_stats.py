@@ -105,3 +105,34 @@ def test_lru_curve_beyond_the_line_is_the_prune_plan(glance: GlanceService) -> N
     plan = actions.plan_prune(cache, entries, 40_000)
     assert set(stats.lru.evicted_ids) == {e.id for e in plan.entries}
     assert stats.lru.evicted_bytes == plan.bytes_freed
+
+
+def test_top_ten_by_default_and_the_hottest_never_cold() -> None:
+    entries = [cached(i, 100 + i, i % 3, H) for i in range(12)]
+    s = compute(entries, 10**6, now=NOW)
+    assert [e.id for e in s.largest] == [f"img-{i:02d}" for i in range(11, 1, -1)]
+    assert s.max_size == s.lru.max_size == 10**6
+    # hits 2 then 1, by id within equal hits; entries with 0 hits are never "hot"
+    assert [e.hits for e in s.hottest] == [2, 2, 2, 2, 1, 1, 1, 1]
+    one = compute([cached(1, 10, 0, H), cached(2, 10, 1, H)], 10**6, now=NOW, top=1)
+    assert [e.id for e in one.hottest] == ["img-02"]
+
+
+def test_the_top_decile_of_twenty_is_two_entries() -> None:
+    entries = [cached(i, 10, hits, H) for i, hits in enumerate([50, 30] + [1] * 18)]
+    s = compute(entries, 10**6, now=NOW)
+    assert s.top_decile_hit_share == 80 / 98
+
+
+def test_lru_curve_by_last_access_not_by_name() -> None:
+    entries = [
+        cached(1, 100, 0, 5 * H),
+        cached(2, 200, 0, 1 * H),
+        cached(3, 300, 0, 3 * H),
+    ]
+    s = compute(entries, 300, now=NOW)
+    assert s.lru.ids == ("img-02", "img-03", "img-01")  # most recent first
+    # 200 fits, 500 does not: the line falls after the first entry.
+    assert (s.lru.first_evicted, s.lru.evicted_ids) == (1, ("img-03", "img-01"))
+    exact = compute(entries, 500, now=NOW)  # a cache exactly at its maximum keeps it all
+    assert (exact.lru.first_evicted, exact.lru.evicted_bytes) == (2, 100)

@@ -56,3 +56,32 @@ def test_the_largest_size_is_exact() -> None:
 def test_durations_beyond_a_century_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match=r"longer than a hundred years|is not a duration"):
         parse_duration(text)
+
+
+def test_a_century_exactly_is_taken() -> None:
+    assert parse_duration("36525d") == 100 * 365.25 * 86400
+    with pytest.raises(ValueError, match="longer than a hundred years"):
+        parse_duration("36525d1s")
+
+
+def test_mixed_units_and_cases() -> None:
+    assert parse_duration("1D 12H") == 129600
+    assert parse_duration("1.5h") == 5400
+    assert parse_duration(" 30 ") == 30
+    assert parse_size("1kB") == 1000
+    assert parse_size("1KiB") == 1024
+    assert parse_size(" 3 ") == 3
+
+
+def test_long_input_is_quoted_short() -> None:
+    text = "x" * 41
+    with pytest.raises(ValueError) as info:
+        parse_size(text)
+    assert (
+        str(info.value)
+        == f"{'x' * 37 + '...'!r} is not a size (try 10GiB, 500M or a number of bytes)."
+    )
+    forty = "y" * 40
+    with pytest.raises(ValueError) as info:
+        parse_duration(forty)
+    assert str(info.value) == f"{forty!r} is not a duration (try 24h, 90m, 1d12h or seconds)."

@@ -43,7 +43,13 @@ def check_directory(path: Path) -> None:
 
 
 class FileInfo(NamedTuple):
-    """One regular file (or symlink) found in a cache directory."""
+    """One regular file (or symlink) found in a cache directory.
+
+    ``atime_ns`` is the same atime as ``atime`` in whole nanoseconds: a float
+    of unix seconds cannot tell the last ~120 ns of a second from the next
+    one, and a service comparing whole seconds (Glance's xattr pruner) needs
+    the second exactly.
+    """
 
     name: str
     path: str
@@ -51,6 +57,7 @@ class FileInfo(NamedTuple):
     atime: float
     mtime: float
     is_link: bool = False
+    atime_ns: int = 0
 
 
 def open_dir_noatime(directory: Path, nofollow: bool = False) -> int:
@@ -85,7 +92,9 @@ def scan_files(
     between listing and ``stat`` is skipped.  Nothing is opened and the
     directory is read with ``O_NOATIME`` where the kernel allows, so no atime
     moves.  A symlink is reported as itself (``is_link``) with its target's size
-    when that can be had: nothing here follows it further.  With ``nofollow``
+    when that is a regular file (0 otherwise: a directory's size is no
+    cached bytes, as Glance's ``isfile`` sees it): nothing here follows it
+    further.  With ``nofollow``
     a ``directory`` that is itself a symlink (or not a directory) raises
     :class:`NotADirectoryError`: the caller decides what to tell the user.
     """
@@ -122,13 +131,34 @@ def scan_files(
                     continue
                 mode = st.st_mode
                 if is_reg(mode):
-                    append(FileInfo(name, prefix + name, st.st_size, st.st_atime, st.st_mtime))
+                    append(
+                        FileInfo(
+                            name,
+                            prefix + name,
+                            st.st_size,
+                            st.st_atime,
+                            st.st_mtime,
+                            False,
+                            st.st_atime_ns,
+                        )
+                    )
                 elif is_lnk(mode):
-                    try:
-                        size = os.stat(prefix + name).st_size
+                    try:  # the target's bytes, when the link leads to a file
+                        target = os.stat(prefix + name)
+                        size = target.st_size if is_reg(target.st_mode) else 0
                     except OSError:
                         size = 0
-                    append(FileInfo(name, prefix + name, size, st.st_atime, st.st_mtime, True))
+                    append(
+                        FileInfo(
+                            name,
+                            prefix + name,
+                            size,
+                            st.st_atime,
+                            st.st_mtime,
+                            True,
+                            st.st_atime_ns,
+                        )
+                    )
                 if ticker is not None:
                     since += 1
                     if since == every:

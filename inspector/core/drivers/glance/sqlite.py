@@ -114,11 +114,11 @@ class SqliteDriver(GlanceDriver):
                 )
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
-            raise translate(exc, self.db_path) from exc
+            raise translate(exc, self.db_path, BUSY_TIMEOUT_S) from exc
         try:
             yield conn
         except sqlite3.Error as exc:
-            raise translate(exc, self.db_path) from exc
+            raise translate(exc, self.db_path, BUSY_TIMEOUT_S) from exc
         finally:
             conn.close()
 

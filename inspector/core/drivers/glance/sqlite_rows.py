@@ -71,7 +71,8 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def translate(exc: sqlite3.Error, db_path: Path) -> Exception:
+def translate(exc: sqlite3.Error, db_path: Path, waited: float = BUSY_TIMEOUT_S) -> Exception:
+    """A person's message for an SQLite error (``waited``: the busy timeout in force)."""
     text = str(exc)
     if "readonly" in text or "read-only" in text:
         return CacheReadOnlyError(
@@ -80,7 +81,7 @@ def translate(exc: sqlite3.Error, db_path: Path) -> Exception:
         )
     if "locked" in text or "busy" in text:
         return CacheBusyError(
-            f"{db_path} stayed locked by another process for {BUSY_TIMEOUT_S:g} s "
+            f"{db_path} stayed locked by another process for {waited:g} s "
             "(Glance writing?). Try again in a moment."
         )
     if isinstance(exc, sqlite3.OperationalError) and "unable to open" in text:

@@ -35,6 +35,11 @@ class XattrDriver(GlanceDriver):
     def __init__(self, source: CacheSource) -> None:
         super().__init__(source)
         self._xattr_ok = True
+        #: The last scan's cached ids with the atime Glance's pruner compares:
+        #: whole seconds of ``stat`` through the path (a symlink's target).
+        #: A link Glance's pruner never sees (dangling, or not to a regular
+        #: file) is left out: it is no candidate for eviction.
+        self._atime_s: dict[str, int] = {}
 
     @classmethod
     def probe(cls, source: CacheSource) -> bool:
@@ -62,7 +67,12 @@ class XattrDriver(GlanceDriver):
         append = entries.append
         cached = State.CACHED
         read_hits = xattrs.int_reader("hits")  # one bound call per file: this loop is hot
+        atime_s: dict[str, int] = {}
         for f in self._files(cached, ticker):
+            if not f.is_link:
+                atime_s[f.name] = f.atime_ns // 1_000_000_000
+            elif (seen := _seen_through_link(f.path)) is not None:
+                atime_s[f.name] = seen
             hits = None
             if self._xattr_ok and not f.is_link:
                 try:
@@ -72,12 +82,21 @@ class XattrDriver(GlanceDriver):
                 except OSError:  # vanished, or unreadable: the value is unknown
                     pass
             append(make_entry(f.name, cached, f.size, hits, f.atime, f.mtime, note=link_note(f)))
+        self._atime_s = atime_s
         return entries
 
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
-        """Glance's xattr pruner: oldest atime in whole seconds, then smaller size, then id."""
-        cached = [e for e in entries if e.state is State.CACHED]
-        return gentle_sorted(cached, key=lambda e: (int(e.accessed_ts or 0), e.size, e.id))
+        """Glance's xattr pruner: oldest atime in whole seconds, then smaller size, then id.
+
+        Glance sorts ``(st_atime, st_size, path)`` of every regular file it
+        finds by ``stat`` through its path: the integer seconds (never a
+        rounded float), a symlink by its target, and no dangling link at all.
+        The atimes are the last scan's; an entry that scan did not see as
+        Glance does is no candidate.
+        """
+        atime_s = self._atime_s
+        cached = [e for e in entries if e.state is State.CACHED and e.id in atime_s]
+        return gentle_sorted(cached, key=lambda e: (atime_s[e.id], e.size, e.id))
 
     def _error_text(self, info: FileInfo) -> str | None:
         return self._read_text(info, "error")
@@ -182,3 +201,17 @@ class XattrDriver(GlanceDriver):
         except OSError as exc:
             return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
         return Outcome(entry, OutcomeStatus.UPDATED)
+
+
+def _seen_through_link(path: str) -> int | None:
+    """The whole-second atime Glance's pruner sees through a symlink, or None.
+
+    Glance lists cached files with ``os.path.isfile`` (which follows links)
+    and ``stat`` s them: a link to a regular file is its target, anything
+    else it never sees.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_atime_ns // 1_000_000_000 if stat.S_ISREG(st.st_mode) else None

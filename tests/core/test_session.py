@@ -1,0 +1,79 @@
+"""Opening a source and reading it, as the CLI and the window do first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inspector.core import CacheOptions, CacheSource, State, limits_for, open_cache, read
+from inspector.core.drivers.glance.layout import DEFAULT_MAX_SIZE, DEFAULT_STALL_TIME
+from tests.core.test_safety import mount_read_only
+from tests.glance_service import GlanceService
+
+A = "a0000000-0000-4000-8000-00000000000a"
+
+
+def test_a_reading_of_a_cache_glance_wrote(glance: GlanceService) -> None:
+    glance.cache(A, b"a" * 100)
+    glance.read(A, times=2)
+    reading = read(CacheSource.at(glance.path))
+    assert reading.driver.name == glance.kind
+    assert reading.source.path == Path(glance.path)
+    assert [e.id for e in reading.snapshot.entries] == [A]
+    assert (reading.summary.total_size, reading.summary.hits) == (100, 2)
+    assert reading.summary.totals(State.QUEUED).count == 0
+    assert (reading.writable, reading.read_only_reason) == (True, "")
+    assert (reading.limits.max_size, reading.limits.stall_time) == (
+        DEFAULT_MAX_SIZE,
+        DEFAULT_STALL_TIME,
+    )
+    assert (DEFAULT_MAX_SIZE, DEFAULT_STALL_TIME) == (10 * 1024**3, 86400.0)
+    told: list[int] = []
+    read(CacheSource.at(glance.path), told.append)
+    assert told == [1]
+
+
+def test_read_only_when_asked(glance: GlanceService) -> None:
+    glance.cache(A, b"a")
+    reading = read(CacheSource.at(glance.path), read_only=True)
+    assert (reading.writable, reading.read_only_reason) == (False, "opened read-only")
+
+
+def test_read_only_when_the_directory_is(glance: GlanceService) -> None:
+    glance.cache(A, b"a")
+    for _ in mount_read_only(Path(glance.path)):
+        reading = read(CacheSource.at(glance.path))
+    assert reading.writable is False
+    assert reading.read_only_reason == f"{glance.path} cannot be written by this user"
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_read_only_when_the_database_is(glance: GlanceService) -> None:
+    glance.cache(A, b"a")
+    db = Path(glance.path, "cache.db")
+    for _ in mount_read_only(db):
+        reading = read(CacheSource.at(glance.path))
+    assert (reading.writable, reading.read_only_reason) == (
+        False,
+        f"{db} cannot be written by this user",
+    )
+
+
+def test_the_sources_own_limits_win() -> None:
+    driver = open_cache  # noqa: F841  (the kind's class is enough for the limits)
+    from inspector.core.drivers.glance.xattr import XattrDriver
+
+    given = limits_for(XattrDriver, CacheOptions(max_size=5, stall_time=6.0))
+    assert (given.max_size, given.stall_time) == (5, 6.0)
+    zero = limits_for(XattrDriver, CacheOptions(max_size=0, stall_time=0.0))
+    assert (zero.max_size, zero.stall_time) == (0, 0.0)  # zero is a limit, not "unset"
+    default = limits_for(XattrDriver, CacheOptions())
+    assert (default.max_size, default.stall_time) == (DEFAULT_MAX_SIZE, DEFAULT_STALL_TIME)
+
+
+def test_open_cache_checks_the_kind_named(glance: GlanceService) -> None:
+    glance.cache(A, b"a")
+    assert open_cache(glance.path, glance.kind).name == glance.kind
+    opts = CacheOptions(sqlite_db="cache.db")
+    assert open_cache(Path(glance.path), None, opts).source.options is opts
