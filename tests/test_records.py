@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -35,3 +36,19 @@ def test_no_entries() -> None:
     out = io.StringIO()
     records.write_json("/p", "k", [], out)
     assert json.loads(out.getvalue()) == {"path": "/p", "api": None, "driver": "k", "entries": []}
+
+
+def test_csv_rows_are_the_records_of_each_entry() -> None:
+    out = io.StringIO()
+    records.write_csv(ENTRIES, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    expected = [
+        {k: "" if v is None else str(v) for k, v in records.entry_record(e).items()}
+        for e in ENTRIES
+    ]
+    assert rows == expected
+    assert rows[0]["last_accessed"] == "1970-01-01T00:00:00Z"
+    assert rows[1]["last_modified"] == "2023-11-14T22:13:20.123456Z"
+    assert rows[3]["note"] == "metadata value the service never writes: hits"
+    assert (rows[4]["locked"], rows[4]["links"], rows[4]["id"]) == ("True", "2", "/x/y")
+    assert out.getvalue().splitlines()[0] == ",".join(records.FIELDS)

@@ -9,8 +9,10 @@ the same thing two ways.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, TextIO
 
 import orjson
@@ -21,6 +23,17 @@ from inspector.core.model import utc_from_timestamp
 from inspector.core.stats import Bin, Statistics
 from inspector.core.tree import Folder
 from inspector.report import formatting
+
+#: Entries per piece of a streamed document.
+_CHUNK = 20_000
+
+
+def batched(items: Iterable[Entry], n: int) -> Iterator[list[Entry]]:
+    """Lists of ``n`` items (the last shorter): ``itertools.batched`` before Python 3.12."""
+    it = iter(items)
+    while chunk := list(islice(it, n)):
+        yield chunk
+
 
 FIELDS = (
     "id",
@@ -84,10 +97,52 @@ def _note(e: Entry) -> str | None:
     return str(e.note)
 
 
+def _iso_column(stamps: list[float | None]) -> list[str]:
+    """Unix seconds as :func:`formatting.iso` writes them (``None`` as ``""``), all at once.
+
+    The datetimes are formatted by orjson in one call (in C, the same ISO 8601
+    with ``Z`` as ``isoformat``): an ISO time holds no comma or quote, so the
+    JSON array splits back into its strings.
+    """
+    if not stamps:
+        return []
+    utc = UTC
+    times = [None if ts is None else _fromtimestamp(ts, utc) for ts in stamps]
+    text = orjson.dumps(times, option=orjson.OPT_UTC_Z)[1:-1]
+    return text.replace(b'"', b"").replace(b"null", b"").decode().split(",")
+
+
+def _csv_rows(chunk: list[Entry]) -> Iterable[tuple[Any, ...]]:
+    """:func:`entry_record`'s values in :data:`FIELDS` order, built column by column."""
+    return zip(
+        [e.id for e in chunk],
+        [e.state for e in chunk],  # StrEnums: written as their values
+        [e.size for e in chunk],
+        [e.hits for e in chunk],
+        _iso_column([e.accessed_ts for e in chunk]),
+        _iso_column([e.modified_ts for e in chunk]),
+        [e.checksum for e in chunk],
+        [e.error for e in chunk],
+        [e.position for e in chunk],
+        [None if e.note is None else _note(e) for e in chunk],
+        [e.version for e in chunk],
+        [e.locked for e in chunk],
+        [e.links for e in chunk],
+        strict=True,
+    )
+
+
 def write_csv(entries: Iterable[Entry], out: TextIO) -> None:
-    w = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-    w.writeheader()
-    w.writerows(entry_record(e) for e in entries)
+    """``list --csv``: a header row, then one row per entry (``None`` as empty)."""
+    buffer = io.StringIO()  # a chunk's rows go out in one write, not one write a row
+    w = csv.writer(buffer, lineterminator="\n")
+    w.writerow(FIELDS)
+    for chunk in batched(entries, _CHUNK):
+        w.writerows(_csv_rows(chunk))
+        out.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue())
 
 
 def entries_document(
@@ -107,10 +162,6 @@ def source_fields(reading: Reading) -> dict[str, str | None]:
     """Where a reading came from, as the documents name it: ``path`` and ``api``."""
     path = reading.snapshot.path
     return {"path": None if path is None else str(path), "api": reading.source.api}
-
-
-#: Entries per piece of a streamed JSON document.
-_CHUNK = 20_000
 
 
 def write_json(
