@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from inspector.cli.output import Output
 from inspector.cli.prompt import Interrupt, Progress, UsageError
 from inspector.core import CacheOptions, CacheSource, Reading, State, read
 from inspector.core.errors import ScanCancelled
+from inspector.core.glance_config import source_from_config
 
 PROG = "cache-inspector-cli"
 
@@ -32,11 +35,29 @@ class Context:
 
 
 def source_from(args: argparse.Namespace) -> CacheSource:
-    """The cache named on the command line."""
-    return CacheSource.at(
-        args.path,
+    """The cache named on the command line (a directory, or a node's glance-api.conf)."""
+    if args.glance_config:
+        source = source_from_config(
+            args.glance_config, cache_dir=args.path, db_url=args.db, node=args.node
+        )
+        if args.driver and args.driver != source.kind:
+            raise UsageError(
+                f"--driver {args.driver} does not match image_cache_driver = {source.kind} "
+                f"in {source.config}."
+            )
+        if args.sqlite_db:
+            source = replace(source, options=replace(source.options, sqlite_db=args.sqlite_db))
+        return source
+    if args.path is None:
+        raise UsageError("name the cache directory (PATH) or the node's --glance-config FILE.")
+    if args.node and not args.db:
+        raise UsageError("--node needs Glance's database: --db URL (or --glance-config FILE).")
+    return CacheSource(
+        Path(args.path).expanduser(),
         args.driver,
-        CacheOptions(sqlite_db=args.sqlite_db),
+        db_url=args.db,
+        node=args.node,
+        options=CacheOptions(sqlite_db=args.sqlite_db or "cache.db"),
     )
 
 

@@ -38,7 +38,12 @@ def positive_int(text: str) -> int:
 
 def add_source_args(sp: argparse.ArgumentParser) -> None:
     """What names the cache: its directory, and the service's settings for it."""
-    sp.add_argument("path", metavar="PATH", help="the cache directory")
+    sp.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="?",
+        help="the cache directory (optional with --glance-config: its image_cache_dir)",
+    )
     sp.add_argument(
         "--driver",
         choices=sorted(DRIVERS),
@@ -46,9 +51,27 @@ def add_source_args(sp: argparse.ArgumentParser) -> None:
     )
     sp.add_argument(
         "--sqlite-db",
-        default="cache.db",
         metavar="NAME",
         help="Glance's image_cache_sqlite_db, if not cache.db",
+    )
+    glance = sp.add_argument_group("Glance's configuration and database")
+    glance.add_argument(
+        "--glance-config",
+        metavar="FILE",
+        help="the node's glance-api.conf: its cache directory, kind, database, node, "
+        "maximum size and stall time",
+    )
+    glance.add_argument(
+        "--db",
+        metavar="URL",
+        help="Glance's database ([database] connection): a centralized_db node's metadata, "
+        "and image names and statuses for any cache (the password is never shown)",
+    )
+    glance.add_argument(
+        "--node",
+        metavar="URL",
+        help="the centralized_db node (its worker_self_reference_url); "
+        "not needed when the database holds one node",
     )
 
 

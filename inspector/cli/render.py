@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from inspector.core import Entry, Reading, State
 from inspector.core.actions import JobResult, Plan
+from inspector.core.source import redact_url
 from inspector.core.stats import Bin, Statistics
 from inspector.report import formatting
 
@@ -32,7 +33,11 @@ def hits_cell(e: Entry) -> str:
     return "?" if e.hits is None else str(e.hits)
 
 
-def entries_table(entries: Sequence[Entry]) -> str:
+DELETED_NOTE = "image deleted in Glance"
+
+
+def entries_table(entries: Sequence[Entry], names: bool = False) -> str:
+    """The entries as a table; ``names``: with Glance's image names (records were read)."""
     now = datetime.now(UTC)
     rows = [["STATE", "ID", "SIZE", "HITS", "LAST ACCESSED", "LAST MODIFIED", "NOTE"]]
     for e in entries:
@@ -41,6 +46,8 @@ def entries_table(entries: Sequence[Entry]) -> str:
             note = f"{e.note}: {', '.join(e.bad_fields)}"
         if e.position is not None:
             note = f"queue position {e.position}"
+        if e.image_status == "deleted":
+            note = f"{DELETED_NOTE}; {note}" if note else DELETED_NOTE
         rows.append(
             [
                 str(e.state),
@@ -52,7 +59,13 @@ def entries_table(entries: Sequence[Entry]) -> str:
                 note,
             ]
         )
-    text = table(rows, right=frozenset({2, 3}))
+    right = frozenset({2, 3})
+    if names:
+        rows[0].insert(2, "NAME")
+        for row, e in zip(rows[1:], entries, strict=True):
+            row.insert(2, e.name or "")
+        right = frozenset({3, 4})
+    text = table(rows, right=right)
     if len(rows) == 1:
         text += "(no entries)\n"
     return text
@@ -77,6 +90,10 @@ def stats_text(reading: Reading, st: Statistics, max_size: int) -> str:
     size = formatting.size
     snap = reading.snapshot
     out = [f"Cache:      {snap.path}\n", f"Kind:       {reading.driver.title}\n"]
+    if snap.node is not None:
+        out.append(f"Node:       {snap.node}\n")
+    if reading.source.db_url is not None:
+        out.append(f"Database:   {redact_url(reading.source.db_url)}\n")
     pct = 100 * s.total_size / max_size if max_size else 0
     out.append(
         f"Cached:     {size(s.total_size)} ({s.total_size:,} bytes) "
@@ -92,6 +109,13 @@ def stats_text(reading: Reading, st: Statistics, max_size: int) -> str:
         out.append(f"{state.capitalize() + ':':<11} {t.count:,} ({size(t.bytes)})\n")
     if s.inconsistent:
         out.append(f"Inconsistent entries: {s.inconsistent:,} (see `list`, NOTE column)\n")
+    if snap.image_records:
+        gone = [e for e in snap.of_state(State.CACHED) if e.image_status == "deleted"]
+        if gone:
+            out.append(
+                f"Deleted in Glance: {describe(gone)} still cached "
+                "(`clean --deleted-images` removes them)\n"
+            )
     if st.lru.evicted_ids:
         out.append(
             f"A prune to {size(max_size)} would evict {len(st.lru.evicted_ids):,} images "

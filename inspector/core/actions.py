@@ -81,7 +81,7 @@ def plan_prune(driver: CacheDriver, entries: Sequence[Entry], max_size: int) -> 
     """Exactly what Glance's pruner would evict to bring the cache to ``max_size``.
 
     Glance deletes the least recently accessed entry while the cache is larger
-    than the maximum; the driver gives its eviction order.
+    than the maximum; the driver gives its eviction order (exact at the cut).
     """
     if max_size < 0:
         raise ValueError("The target size cannot be negative.")
@@ -90,7 +90,7 @@ def plan_prune(driver: CacheDriver, entries: Sequence[Entry], max_size: int) -> 
     remaining = total
     if total >= max_size:
         with gc_paused():  # sorting builds a key per entry, and no cycles
-            order = driver.eviction_order(entries)
+            order = driver.prune_order(entries, max_size)
         for e in order:
             if remaining <= max_size:
                 break
@@ -116,6 +116,20 @@ def plan_clean(entries: Sequence[Entry], stall_time: float, now: float | None = 
     ]
     chosen.sort(key=lambda e: (e.state is not State.INVALID, e.modified_ts or 0.0))
     return Plan(tuple(chosen), sum(e.size for e in entries if e.state is not State.CACHED))
+
+
+def plan_deleted_images(entries: Sequence[Entry]) -> Plan:
+    """Cached images whose image was deleted in Glance, largest first.
+
+    Pure waste: no one can ask Glance for them again.  Only entries that carry
+    Glance's records can be chosen (``image_status == "deleted"``); an image
+    with no record at all (purged, or another deployment's) is never taken.
+    """
+    chosen = sorted(
+        (e for e in entries if e.state is State.CACHED and e.image_status == "deleted"),
+        key=lambda e: (-e.size, e.id),
+    )
+    return Plan(tuple(chosen), cached_bytes(entries))
 
 
 def _collect(

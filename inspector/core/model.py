@@ -43,6 +43,9 @@ class Entry:
     inconsistency worth a look (a metadata row whose file is missing, a file
     without a row, a symlink, a damaged value); ``bad_fields`` names the
     fields whose stored value was damaged (they read as unknown, ``None``).
+    ``name`` and ``image_status`` are Glance's record of the image, where
+    Glance's database is known: its name, and its status (``"deleted"`` for
+    an image deleted in Glance; both ``None`` when there is no record).
     """
 
     id: str
@@ -59,6 +62,13 @@ class Entry:
     position: int | None = None
     note: Note | None = None
     bad_fields: tuple[str, ...] = ()
+    name: str | None = None
+    image_status: str | None = None
+
+    @property
+    def image_deleted(self) -> bool:
+        """Whether Glance's record says the image was deleted."""
+        return self.image_status == "deleted"
 
     @property
     def last_accessed(self) -> datetime | None:
@@ -78,6 +88,10 @@ class Snapshot:
     entries: Sequence[Entry]
     scanned_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     warnings: tuple[str, ...] = ()
+    #: Whether the entries carry Glance's image records (name, image_status).
+    image_records: bool = False
+    #: The node whose entries these are, where many share one database (its URL).
+    node: str | None = None
 
     def of_state(self, state: State) -> list[Entry]:
         return [e for e in self.entries if e.state is state]

@@ -31,6 +31,9 @@ class CacheOptions:
     sqlite_db: str = "cache.db"  # Glance's image_cache_sqlite_db, relative to the cache dir
     max_size: int | None = None  # image_cache_max_size / the cleaner's size limit
     stall_time: float | None = None  # image_cache_stall_time
+    #: Where the service takes its file locks ([oslo_concurrency] lock_path);
+    #: ``None``: Glance's default, the cache directory itself.
+    lock_path: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,8 @@ def redact_url(url: str) -> str:
             query = "&".join(
                 f"{k}=***" if k.lower() in _SECRET_PARAMS else f"{k}={v}" for k, v in pairs
             )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # nothing secret: as written (urlunsplit would drop sqlite:////'s slashes)
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
 
 

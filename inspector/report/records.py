@@ -29,6 +29,8 @@ FIELDS = (
     "error",
     "position",
     "note",
+    "name",
+    "image_status",
 )
 
 
@@ -45,6 +47,8 @@ def entry_record(e: Entry) -> dict[str, Any]:
         "error": e.error,
         "position": e.position,
         "note": _note(e),
+        "name": e.name,
+        "image_status": e.image_status,
     }
 
 
@@ -62,8 +66,15 @@ def write_csv(entries: Iterable[Entry], out: TextIO) -> None:
     w.writerows(entry_record(e) for e in entries)
 
 
-def entries_document(path: str, driver: str, entries: Iterable[Entry]) -> dict[str, Any]:
-    return {"path": path, "driver": driver, "entries": [entry_record(e) for e in entries]}
+def entries_document(
+    path: str, driver: str, entries: Iterable[Entry], node: str | None = None
+) -> dict[str, Any]:
+    """``list --json``; ``node`` is a centralized_db node's URL (the key is there only then)."""
+    doc: dict[str, Any] = {"path": path, "driver": driver}
+    if node is not None:
+        doc["node"] = node
+    doc["entries"] = [entry_record(e) for e in entries]
+    return doc
 
 
 def write_json(path: str, driver: str, entries: Iterable[Entry], out: TextIO) -> None:
@@ -99,8 +110,17 @@ def stats_document(
         "never_accessed": st.never_accessed,
         "top_decile_hit_share": st.top_decile_hit_share,
         "prune_to_max": {"count": len(st.lru.evicted_ids), "bytes": st.lru.evicted_bytes},
+        "deleted_images": _deleted(snap),
         "warnings": list(snap.warnings),
     }
+
+
+def _deleted(snap: Snapshot) -> dict[str, int] | None:
+    """Cached images deleted in Glance (``None``: Glance's records were not read)."""
+    if not snap.image_records:
+        return None
+    gone = [e for e in snap.entries if e.state is State.CACHED and e.image_status == "deleted"]
+    return {"count": len(gone), "bytes": sum(e.size for e in gone)}
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

@@ -59,6 +59,12 @@ def register(sub: Any) -> None:
         metavar="DURATION",
         help="incomplete downloads older than this are stalled (default: the service's, 24h)",
     )
+    cl.add_argument(
+        "--deleted-images",
+        action="store_true",
+        help="instead: the cached images whose image was deleted in Glance "
+        "(needs Glance's database: --db URL or --glance-config FILE)",
+    )
     cl.add_argument("--dry-run", action="store_true", help="only show what would be removed")
     cl.set_defaults(func=cmd_clean)
 
@@ -219,7 +225,11 @@ def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_clean(args: argparse.Namespace, ctx: Context) -> int:
+    if args.deleted_images and args.stall_time is not None:
+        raise UsageError("--stall-time is for invalid and stalled entries, not --deleted-images.")
     reading = read_cache(args, ctx)
+    if args.deleted_images:
+        return clean_deleted_images(args, ctx, reading)
     require(reading, Action.CLEAN)
     cache = reading.driver
     stall = args.stall_time if args.stall_time is not None else reading.limits.stall_time
@@ -237,4 +247,28 @@ def cmd_clean(args: argparse.Namespace, ctx: Context) -> int:
         f"Clean {render.describe(plan.entries)} (invalid and stalled)?",
         lambda p: actions.clean(cache, plan, p),
         nothing="No invalid entries and no stalled downloads: nothing to clean.",
+    )
+
+
+def clean_deleted_images(args: argparse.Namespace, ctx: Context, reading: Reading) -> int:
+    """``clean --deleted-images``: cached copies of images deleted in Glance."""
+    require(reading, Action.DELETE)
+    if not reading.snapshot.image_records:
+        raise UsageError(
+            "--deleted-images needs Glance's image records: give --db URL (its [database] "
+            "connection) or --glance-config FILE, and a database that can be read."
+        )
+    cache = reading.driver
+    plan = actions.plan_deleted_images(reading.snapshot.entries)
+    if args.dry_run:
+        return show_plan(args, ctx, plan)
+    return carry_out(
+        args,
+        ctx,
+        "clean",
+        plan.entries,
+        f"Delete {render.describe(plan.entries)} whose image was deleted in Glance: "
+        f"{render.named(plan.entries)}?",
+        lambda p: actions.delete(cache, plan.entries, p, action="clean"),
+        nothing="No cached image was deleted in Glance: nothing to clean.",
     )

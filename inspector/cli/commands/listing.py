@@ -51,11 +51,12 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     entries = sort_entries(entries, args.sort, args.reverse)
     snap = reading.snapshot
     if args.json:
-        ctx.emit(records.dumps(records.entries_document(str(snap.path), snap.driver, entries)))
+        doc = records.entries_document(str(snap.path), snap.driver, entries, snap.node)
+        ctx.emit(records.dumps(doc))
     elif args.csv:
         records.write_csv(entries, ctx.out)  # type: ignore[arg-type]
     else:
-        ctx.emit(render.entries_table(entries))
+        ctx.emit(render.entries_table(entries, names=snap.image_records))
     return 0
 
 

@@ -160,6 +160,16 @@ class CacheDriver(ABC):
     def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
         """The entries the service's pruner would evict, first victim first."""
 
+    def prune_order(self, entries: Sequence[Entry], max_size: int) -> list[Entry]:
+        """The order a prune down to ``max_size`` evicts in, exact up to where it stops.
+
+        For most kinds this is :meth:`eviction_order`, whatever the target.  A
+        kind whose service asks its database for the next victim after every
+        eviction (Glance's centralized_db) settles the ties at the cut the way
+        that service would.
+        """
+        return self.eviction_order(entries)
+
     @abstractmethod
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
         """Delete entries (file and metadata together), yielding one outcome each.

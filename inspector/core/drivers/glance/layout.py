@@ -44,6 +44,7 @@ from inspector.core.drivers.fsscan import (
     open_dir_noatime,
     scan_files,
 )
+from inspector.core.drivers.glance.records import records_or_warning
 from inspector.core.errors import (
     CacheError,
     CacheUnreadableError,
@@ -130,12 +131,13 @@ def has_glance_layout(path: Path) -> bool:
 CENTRALIZED_HINT = (
     "Its metadata then lives in Glance's central database, shared by every "
     "glance-api node: changing the files alone would leave that database's rows behind, "
-    "so it is not opened as an xattr or sqlite cache. Cache Inspector does not read "
-    "centralized_db nodes yet; until it does, use Glance's own cache API for this node."
+    "so it is not opened as an xattr or sqlite cache. Open it with its database: "
+    "--glance-config FILE (the node's glance-api.conf), or --db URL [--node URL] "
+    "(glance-api.conf's [database] connection and worker_self_reference_url)."
 )
 
 
-def probe_sqlite(path: Path, options: CacheOptions) -> bool:
+def probe_sqlite(path: Path, options: CacheOptions, central: bool = False) -> bool:
     """Whether Glance's sqlite driver wrote the cache at ``path``.
 
     Decided from what is on disk, never guessed: a ``cache.db`` (the name of
@@ -143,7 +145,8 @@ def probe_sqlite(path: Path, options: CacheOptions) -> bool:
     :class:`NotACacheError` saying what it probably is: a ``cache.db`` that is
     not a file, another ``*.db`` beside Glance's directories (a renamed
     database), and a ``cache.db`` whose rows Glance moved into its central
-    database (a centralized_db node after the migration).
+    database (a centralized_db node after the migration; with ``central``,
+    when that database is known, it is simply not a sqlite cache).
     """
     db = path / options.sqlite_db
     try:
@@ -166,8 +169,7 @@ def probe_sqlite(path: Path, options: CacheOptions) -> bool:
             f"{db} is {what}, not Glance's SQLite database: this directory is not a "
             "cache Cache Inspector can open safely."
         )
-    _refuse_migrated(path, options)
-    return True
+    return not _migrated(path, options, refuse=not central)
 
 
 def probe_xattr(path: Path, options: CacheOptions) -> bool:
@@ -201,8 +203,11 @@ def probe_xattr(path: Path, options: CacheOptions) -> bool:
     return True
 
 
-def _refuse_migrated(path: Path, options: CacheOptions) -> None:
-    """Refuse a ``cache.db`` emptied by Glance's migration to centralized_db."""
+def _migrated(path: Path, options: CacheOptions, refuse: bool = True) -> bool:
+    """Whether ``cache.db`` was emptied by Glance's migration to centralized_db.
+
+    With ``refuse`` such a directory is refused (its database is not known).
+    """
     import sqlite3
 
     from inspector.core.drivers.sqlite_uri import readonly_uri
@@ -214,10 +219,12 @@ def _refuse_migrated(path: Path, options: CacheOptions) -> None:
         finally:
             conn.close()
     except sqlite3.Error:
-        return  # a damaged database is the sqlite driver's to report
+        return False  # a damaged database is the sqlite driver's to report
     if has_rows:
-        return
+        return False
     count = sum(1 for _ in _image_files(path, options))
+    if count and not refuse:
+        return True
     if count:
         raise NotACacheError(
             f"{path} looks like a node of Glance's centralized_db cache: its "
@@ -225,6 +232,7 @@ def _refuse_migrated(path: Path, options: CacheOptions) -> None:
             "a node after migrating its sqlite rows into the central database on start-up. "
             + CENTRALIZED_HINT
         )
+    return False
 
 
 def _names(path: Path) -> list[str]:
@@ -287,10 +295,19 @@ class GlanceDriver(CacheDriver):
             entries.extend(self._scan_queue(ticker))
             entries.extend(self._scan_incomplete(ticker))
             entries.extend(self._scan_invalid(ticker))
+            entries, records = self._with_records(entries)
         ticker.report()
         return Snapshot(
-            path=self.path, driver=self.name, entries=entries, warnings=tuple(self.warnings)
+            path=self.path,
+            driver=self.name,
+            entries=entries,
+            warnings=tuple(self.warnings),
+            image_records=records,
         )
+
+    def _with_records(self, entries: list[Entry]) -> tuple[list[Entry], bool]:
+        """Glance's image records on the entries, where its database is known."""
+        return records_or_warning(entries, self.source.db_url, self.warnings)
 
     def _files(self, state: State, ticker: ProgressTicker) -> list[FileInfo]:
         if state is State.CACHED:

@@ -48,7 +48,9 @@ class SqliteDriver(GlanceDriver):
 
     @classmethod
     def probe(cls, source: CacheSource) -> bool:
-        return source.path is not None and probe_sqlite(source.path, source.options)
+        return source.path is not None and probe_sqlite(
+            source.path, source.options, central=source.db_url is not None
+        )
 
     @property
     def db_path(self) -> Path:

@@ -1,0 +1,437 @@
+"""Glance's ``centralized_db`` cache driver: files on the node, rows in Glance's database.
+
+A node's files are in its ``image_cache_dir`` as with every Glance driver;
+its metadata rows are in the ``cached_images`` table of Glance's central
+database, shared by every glance-api node and told apart by
+``node_reference_id`` (the node's ``worker_self_reference_url`` in
+``node_reference``).  Datetimes there are naive UTC.
+
+Reading is one SELECT of this node's rows (with Glance's image records,
+joined) in a read-only transaction, and one pass over the files.  Changing
+follows Glance 33 (``glance/image_cache/drivers/centralized_db.py``): a
+cached image's file is unlinked and this node's row deleted, others seeing
+the file go first and the row at the commit; no statement ever names
+another node's rows.  Deletions hold the lock Glance's own pruner (cached
+images) or cleaner (invalid and stalled files) holds, so a running
+glance-api and the inspector never interleave.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from inspector.core.drivers import xattrs
+from inspector.core.drivers.base import Outcome, OutcomeStatus, Progress, ProgressTicker
+from inspector.core.drivers.glance import locks
+from inspector.core.drivers.glance.layout import (
+    GlanceDriver,
+    _image_files,
+    _migrated,
+    has_glance_layout,
+    link_note,
+)
+from inspector.core.drivers.glance.records import attach_records
+from inspector.core.errors import CacheError, InvalidImageIdError, NotACacheError
+from inspector.core.glance_db import (
+    GlanceDatabase,
+    ImageRecord,
+    Node,
+    cached_images,
+    image_status,
+    images,
+    node_reference,
+)
+from inspector.core.model import Entry, Note, Snapshot, State, make_entry
+from inspector.core.source import CacheSource
+
+log = logging.getLogger(__name__)
+
+#: Deletions commit in batches: at most this many entries or this long.
+BATCH_ENTRIES = 500
+BATCH_SECONDS = 0.05
+
+_EPOCH = datetime(1970, 1, 1)
+
+_c = cached_images.c
+#: This node's rows with Glance's record of each image, in one SELECT.
+_ROWS = (
+    sa.select(
+        _c.image_id,
+        _c.last_accessed,
+        _c.last_modified,
+        _c.size,
+        _c.hits,
+        _c.checksum,
+        images.c.name,
+        images.c.status,
+        images.c.deleted,
+    )
+    .select_from(cached_images.outerjoin(images, images.c.id == _c.image_id))
+    .where(_c.node_reference_id == sa.bindparam("node"))
+)
+#: The database's LRU order of this node's rows (ties in its own order).
+_ORDER = (
+    sa.select(_c.image_id, _c.last_accessed)
+    .where(_c.node_reference_id == sa.bindparam("node"))
+    .order_by(_c.last_accessed)
+)
+#: Glance's pruner's question, word for word (db_api.get_least_recently_accessed).
+_GLANCE_LRU = (
+    sa.select(_c.image_id)
+    .select_from(
+        cached_images.outerjoin(
+            node_reference, node_reference.c.node_reference_id == _c.node_reference_id
+        )
+    )
+    .where(node_reference.c.node_reference_url == sa.bindparam("url"))
+    .order_by(_c.last_accessed)
+    .limit(1)
+)
+
+
+def _delete_row(node: Node, image_id: str) -> sa.Delete:
+    """This node's row of ``image_id``: the only rows the inspector ever deletes."""
+    return sa.delete(cached_images).where(_c.image_id == image_id, _c.node_reference_id == node.id)
+
+
+def seconds(value: Any) -> float | None:
+    """Unix seconds of a naive-UTC datetime as the database returns it (None: unreadable)."""
+    if type(value) is datetime:
+        if value.tzinfo is not None:
+            return value.timestamp()
+        return (value - _EPOCH).total_seconds()
+    if isinstance(value, str):
+        try:
+            return seconds(datetime.fromisoformat(value))
+        except ValueError:
+            return None
+    return None
+
+
+class CentralizedDbDriver(GlanceDriver):
+    name = "centralized_db"
+    title = "Glance (centralized_db)"
+    looks_for = "Glance's directories with its database (--db URL or --glance-config FILE)"
+
+    def __init__(self, source: CacheSource) -> None:
+        if source.db_url is None:
+            raise CacheError(
+                f"{source.display_name()}: a centralized_db node is opened with its database "
+                "(--db URL or --glance-config FILE)."
+            )
+        super().__init__(source)
+        self.db = GlanceDatabase(source.db_url)
+        self.node: Node | None = None
+
+    @classmethod
+    def probe(cls, source: CacheSource) -> bool:
+        """A Glance directory whose database is known and that is no other kind.
+
+        No ``cache.db`` with rows (sqlite, checked before), and no image that
+        carries ``user.hits`` (xattr).  An empty directory with a database
+        but neither a kind nor a node is refused: nothing on disk says which
+        node it is.
+        """
+        path, options = source.path, source.options
+        if source.kind == cls.name and source.db_url is None:
+            raise NotACacheError(
+                f"{source.display_name()}: a centralized_db node is opened with its database: "
+                "--db URL [--node URL], or --glance-config FILE."
+            )
+        if source.db_url is None or path is None or source.kind not in (None, cls.name):
+            return False
+        if not has_glance_layout(path):
+            return False
+        if os.path.lexists(path / options.sqlite_db) and not _migrated(
+            path, options, refuse=False
+        ):
+            return False
+        files = 0
+        check_hits = xattrs.supported(path)
+        for _name, full in _image_files(path, options):
+            files += 1
+            if not check_hits:
+                break
+            try:
+                if xattrs.get(full, "hits") is not None:
+                    return False  # Glance's xattr driver wrote it
+            except OSError:
+                continue
+        if files == 0 and source.kind is None and source.node is None:
+            raise NotACacheError(
+                f"{path} is an empty Glance cache directory: it could be an xattr cache or a "
+                "centralized_db node, so it is not opened on a guess. Name its node with "
+                "--node URL, its kind with --driver, or open it with --glance-config FILE."
+            )
+        return True
+
+    # -- the node -------------------------------------------------------------
+
+    def _resolve(self, conn: Connection) -> Node:
+        if self.node is None:
+            self.node = self.db.resolve_node(conn, self.source.node)
+        return self.node
+
+    def node_for_writing(self) -> Node:
+        """This cache's node (read from the database if no scan has yet)."""
+        if self.node is None:
+            with self.db.reading() as conn:
+                self._resolve(conn)
+        assert self.node is not None
+        return self.node
+
+    def nodes(self) -> list[str]:
+        with self.db.reading() as conn:
+            return [n.url for n in self.db.nodes(conn)]
+
+    # -- reading --------------------------------------------------------------
+
+    def scan(self, progress: Progress | None = None) -> Snapshot:
+        snap = super().scan(progress)
+        return replace(snap, node=self.node.url if self.node else None)
+
+    def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
+        with self.db.reading() as conn:
+            node = self._resolve(conn)
+            rows = conn.execute(_ROWS, {"node": node.id}).all()
+        by_id = {r[0]: r for r in rows}
+        self._records: dict[str, ImageRecord | None] = {}
+        entries: list[Entry] = []
+        append = entries.append
+        cached = State.CACHED
+        pop = by_id.pop
+        files = self._files(cached, ticker)
+        matched = 0
+        for f in files:
+            row = pop(f.name, None)
+            if row is None:
+                append(
+                    make_entry(
+                        f.name, cached, f.size, None, None, f.mtime, note=Note.FILE_WITHOUT_ROW
+                    )
+                )
+                continue
+            matched += 1
+            append(self._entry(row, f.size, link_note(f)))
+        for row in by_id.values():
+            ticker.tick()
+            append(self._entry(row, None, Note.ROW_WITHOUT_FILE))
+        if self.source.node is None and files and rows and not matched:
+            self.warnings.append(
+                f"None of the {len(files):,} cached files in {self.path} has a row of node "
+                f"{node.url}, the only node in {self.db.display}, and none of its "
+                f"{len(rows):,} rows has a file here: is it this directory's node?"
+            )
+        return entries
+
+    def _entry(self, row: Any, size: int | None, note: Note | None) -> Entry:
+        image_id, acc, mod, row_size, hits, checksum, name, status, deleted = row
+        record = None if status is None else ImageRecord(name, image_status(status, deleted))
+        self._records[image_id] = record
+        accessed, modified = seconds(acc), seconds(mod)
+        bad = tuple(
+            field
+            for field, value, raw in (
+                ("last_accessed", accessed, acc),
+                ("last_modified", modified, mod),
+            )
+            if value is None and raw is not None
+        )
+        return make_entry(
+            image_id,
+            State.CACHED,
+            row_size if size is None else size,
+            hits,
+            accessed,
+            modified,
+            checksum,
+            None,
+            None,
+            Note.BAD_VALUE if bad and note is None else note,
+            bad,
+            None if record is None else record.name,
+            None if record is None else record.status,
+        )
+
+    def _with_records(self, entries: list[Entry]) -> tuple[list[Entry], bool]:
+        """The other entries' records (queued, incomplete, invalid, files without rows)."""
+        known: Mapping[str, ImageRecord | None] = getattr(self, "_records", {})
+        return attach_records(entries, self.db, known), True
+
+    # -- changing the cache ---------------------------------------------------
+
+    def eviction_order(self, entries: Sequence[Entry]) -> list[Entry]:
+        """This node's rows as the database orders them by ``last_accessed``.
+
+        Only entries with a row are candidates (a row whose file is gone frees
+        0 bytes, as in Glance); a file without a row is never pruned by Glance.
+        """
+        candidates = {
+            e.id: e
+            for e in entries
+            if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW
+        }
+        return [candidates[r[0]] for r in self._order_rows() if r[0] in candidates]
+
+    def prune_order(self, entries: Sequence[Entry], max_size: int) -> list[Entry]:
+        """Exactly the order Glance's pruner takes, up to where a prune to ``max_size`` stops.
+
+        Glance asks ``ORDER BY last_accessed LIMIT 1`` after every eviction.
+        Where several rows share the ``last_accessed`` at the cut (common with
+        MariaDB's whole-second DATETIME, and for rows migrated from sqlite),
+        which of them it takes is up to the database's plan for that query,
+        not the order of one sorted SELECT.  So the tie at the cut is settled
+        by asking the database Glance's own question, deleting each answer, in
+        a transaction that is always rolled back: nothing is changed, and the
+        answers are the database's own.
+        """
+        candidates = {e.id: e for e in self.eviction_order(entries)}
+        rows = [r for r in self._order_rows() if r[0] in candidates]
+        total = sum(
+            e.size
+            for e in entries
+            if e.state is State.CACHED and e.note is not Note.ROW_WITHOUT_FILE
+        )
+        try:
+            rows = self._settle_tie_at_cut(rows, candidates, total, max_size)
+        except CacheError as exc:
+            log.warning(
+                "Entries last accessed at the same time are taken in the order of one query "
+                "of %s, not settled as Glance's pruner settles them: %s",
+                self.db.display,
+                exc,
+            )
+        return [candidates[r[0]] for r in rows]
+
+    def _order_rows(self) -> list[tuple[str, Any]]:
+        with self.db.reading() as conn:
+            node = self._resolve(conn)
+            return [(r[0], r[1]) for r in conn.execute(_ORDER, {"node": node.id})]
+
+    def _settle_tie_at_cut(
+        self,
+        rows: list[tuple[str, Any]],
+        candidates: Mapping[str, Entry],
+        total: int,
+        max_size: int,
+    ) -> list[tuple[str, Any]]:
+        """``rows`` (the database's LRU order) with the tie at the cut in Glance's order."""
+
+        def freed(image_id: str) -> int:
+            e = candidates[image_id]
+            return 0 if e.note is Note.ROW_WITHOUT_FILE else e.size
+
+        remaining, cut = total, -1
+        for i, (image_id, _accessed) in enumerate(rows):
+            if remaining <= max_size:
+                break
+            cut, remaining = i, remaining - freed(image_id)
+        if cut < 0:
+            return rows
+        tie = rows[cut][1]
+        first = next(i for i, r in enumerate(rows) if r[1] == tie)
+        last = max(i for i, r in enumerate(rows) if r[1] == tie)
+        if last <= cut:
+            return rows  # the cut falls between two times: any order of the rest is the same
+        group = {r[0]: r for r in rows[first : last + 1]}
+        node = self.node_for_writing()
+        left = total - sum(freed(r[0]) for r in rows[:first])
+        picks: list[str] = []
+        with self.db.writing() as conn:
+            self.db.begin_write(conn)
+            try:
+                # Glance's loop has evicted every row accessed before the tie by now.
+                conn.execute(
+                    sa.delete(cached_images).where(
+                        _c.node_reference_id == node.id, _c.last_accessed < sa.bindparam("t")
+                    ),
+                    {"t": tie},
+                )
+                while left > max_size:
+                    image_id = str(conn.execute(_GLANCE_LRU, {"url": node.url}).scalar())
+                    if image_id not in group:
+                        raise CacheError("this node's rows changed since they were read")
+                    picks.append(image_id)
+                    left -= freed(image_id)
+                    conn.execute(_delete_row(node, image_id))
+            finally:
+                conn.rollback()
+        taken = set(picks)
+        rest = [r for r in rows[first : last + 1] if r[0] not in taken]
+        return [*rows[:first], *(group[i] for i in picks), *rest, *rows[last + 1 :]]
+
+    def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
+        """Each entry's file unlinked and, for a cached one, this node's row deleted.
+
+        Holds Glance's pruner lock while cached images go, its cleaner lock
+        while invalid or incomplete files go.  A row is deleted in a
+        transaction not yet committed when the file is unlinked: if the file
+        cannot go, the row stays with it; if the row cannot go (the database
+        locked, read-only, unreachable), the file is never touched.  Rows
+        commit in small batches, also when the caller stops early.
+        """
+        pending = list(entries)
+        names = []
+        if any(e.state is State.CACHED for e in pending):
+            names.append(locks.PRUNE_LOCK)
+        if any(e.state in (State.INVALID, State.INCOMPLETE) for e in pending):
+            names.append(locks.CLEAN_LOCK)
+        lock_dir = self.options.lock_path or self.path
+        with locks.glance_locks(lock_dir, names):
+            if locks.PRUNE_LOCK not in names:
+                yield from super().delete_entries(pending)
+                return
+            node = self.node_for_writing()
+            with self.db.writing() as conn:
+                in_tx = False
+                started = 0.0
+                in_batch = 0
+                try:
+                    for entry in pending:
+                        if not in_tx:
+                            self.db.begin_write(conn)
+                            in_tx, started, in_batch = True, time.monotonic(), 0
+                        if entry.state is State.CACHED:
+                            outcome = self._delete_cached(conn, node, entry)
+                        else:
+                            outcome = self._unlink_entry(entry)
+                        in_batch += 1
+                        if (
+                            in_batch >= BATCH_ENTRIES
+                            or time.monotonic() - started >= BATCH_SECONDS
+                        ):
+                            conn.commit()
+                            in_tx = False
+                        yield outcome
+                finally:
+                    if in_tx and conn.in_transaction():
+                        conn.commit()
+
+    def _delete_cached(self, conn: Connection, node: Node, entry: Entry) -> Outcome:
+        try:
+            self.check_id(entry.id)
+        except InvalidImageIdError as exc:
+            return Outcome(entry, OutcomeStatus.FAILED, reason=str(exc))
+        savepoint = conn.begin_nested()
+        try:
+            deleted = conn.execute(_delete_row(node, entry.id)).rowcount
+        except BaseException:
+            savepoint.rollback()
+            raise
+        outcome = self._unlink_entry(entry)
+        if outcome.status is OutcomeStatus.FAILED:
+            savepoint.rollback()  # the row stays with its file
+            return outcome
+        savepoint.commit()
+        if outcome.status is OutcomeStatus.GONE and deleted:
+            outcome = outcome._replace(status=OutcomeStatus.DELETED)  # the row was the entry
+        return outcome
