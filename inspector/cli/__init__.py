@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from inspector.cli.context import PROG, Context
+from inspector.cli.context import PROG, Context, ids_after_config
 from inspector.cli.output import Output, OutputError, ensure_standard_fds, silence_stdout
 from inspector.cli.parser import build_parser
 from inspector.cli.prompt import Declined, UsageError
@@ -23,6 +23,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     stdout_closed = ensure_standard_fds() or sys.stdout is None
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
+    ids_after_config(args)
     ctx = Context(Output(out or sys.stdout, closed=out is None and stdout_closed))
     try:
         code: int = args.func(args, ctx)

@@ -34,6 +34,14 @@ class Context:
         self.out.write(text)
 
 
+def ids_after_config(args: argparse.Namespace) -> None:
+    """With --glance-config the cache is the file's: every positional of delete,
+    queue and requeue is an id (argparse would take the first one for PATH)."""
+    if getattr(args, "glance_config", None) and hasattr(args, "ids") and args.path is not None:
+        args.ids = [args.path, *args.ids]
+        args.path = None
+
+
 def source_from(args: argparse.Namespace) -> CacheSource:
     """The cache named on the command line (a directory, or a node's glance-api.conf)."""
     if args.glance_config:

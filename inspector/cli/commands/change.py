@@ -23,23 +23,41 @@ from inspector.core.actions import JobProgress, JobResult
 from inspector.core.errors import ActionNotSupportedError
 from inspector.report import formatting, records
 
+#: argparse would take the first id for PATH when the cache comes from a glance-api.conf.
+ID_NOTE = " (with --glance-config, every positional is an id)"
+
 
 def register(sub: Any) -> None:
     de = sub.add_parser("delete", help="delete entries (file and metadata together)")
     add_change_args(de)
-    de.add_argument("ids", nargs="*", metavar="ID", help="ids to delete")
+    de.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID",
+        help="ids to delete (with --glance-config, every positional is an id)",
+    )
     de.add_argument("--state", choices=STATE_NAMES, help="only entries in this state")
     de.add_argument("--all", action="store_true", help="every entry of --state")
     de.set_defaults(func=cmd_delete)
 
     qu = sub.add_parser("queue", help="queue image ids for the prefetcher (Glance's rules)")
     add_change_args(qu, destructive=False)
-    qu.add_argument("ids", nargs="+", metavar="ID", help="image ids to queue")
+    qu.add_argument(
+        "ids",
+        nargs="+",
+        metavar="ID",
+        help="image ids to queue (with --glance-config, every positional is an id)",
+    )
     qu.set_defaults(func=cmd_queue)
 
     rq = sub.add_parser("requeue", help="remove entries and queue their ids again")
     add_change_args(rq)
-    rq.add_argument("ids", nargs="+", metavar="ID", help="image ids to requeue")
+    rq.add_argument(
+        "ids",
+        nargs="+",
+        metavar="ID",
+        help="image ids to requeue (with --glance-config, every positional is an id)",
+    )
     rq.add_argument("--state", choices=STATE_NAMES, help="only entries in this state")
     rq.set_defaults(func=cmd_requeue)
 

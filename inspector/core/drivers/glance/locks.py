@@ -61,9 +61,10 @@ def glance_lock(lock_dir: Path, name: str, wait: float | None = None) -> Iterato
     """Hold Glance's external lock ``name`` in ``lock_dir`` (its lock_path).
 
     Raises :class:`CacheBusyError` when Glance holds it for longer than
-    ``wait`` seconds (default :data:`LOCK_WAIT_S`).  The lock file is created as oslo.concurrency creates
-    it (and left, as it leaves it); when run as root it is given the owner of
-    the directory, so that glance-api can still open it.
+    ``wait`` seconds (default :data:`LOCK_WAIT_S`).  The lock file is created
+    as oslo.concurrency creates it (and left, as it leaves it); when run as
+    root it is given the owner of the directory, so that glance-api can still
+    open it.
     """
     wait = LOCK_WAIT_S if wait is None else wait
     path = os.path.join(lock_dir, name)
