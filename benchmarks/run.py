@@ -13,7 +13,11 @@ run beside what it is compared with:
   run);
 - the window (benchmarks/bench_window.py, its own process): time to first
   rows, sorting by size, the longest event-loop stall while scanning and while
-  a prune runs, and peak memory.
+  a prune runs, and peak memory;
+- a centralized_db node (benchmarks/bench_centralized.py, its own process) of
+  the largest size in a database of 10 nodes, on SQLite and PostgreSQL: its
+  listing against one SELECT of its rows + scandir/stat (needs Glance from the
+  test extra; --quick: 300 rows on SQLite).
 
 Prints a table and writes the figures as JSON (benchmarks/results/latest.json
 unless --json says otherwise).  No figure is asserted anywhere: the test suite
@@ -166,6 +170,7 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="tiny caches, one run (smoke test)")
     p.add_argument("--no-window", action="store_true", help="skip the window figures")
+    p.add_argument("--no-centralized", action="store_true", help="skip the centralized_db figures")
     p.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
     args = p.parse_args()
     if args.quick:
@@ -182,11 +187,33 @@ def main() -> int:
                     row.update(window(template, Path(tmp) / "work", args.runs))
                 rows.append(row)
                 print(f"measured {kind} {n:,}", file=sys.stderr)
-    report(rows, args)
+    central = None if args.no_centralized else centralized(args)
+    report(rows, args, central)
     return 0
 
 
-def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+def centralized(args: argparse.Namespace) -> dict[str, Any] | None:
+    """bench_centralized.py's figures (its own process: it starts database servers)."""
+    import importlib.util
+
+    if importlib.util.find_spec("glance") is None:
+        print("centralized_db: skipped (Glance is not installed: ./run setup)", file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory(prefix="cache-inspector-bench-") as tmp:
+        out = Path(tmp) / "centralized.json"
+        argv = [sys.executable, str(HERE / "bench_centralized.py"), "--json", str(out)]
+        if args.quick:
+            argv.append("--quick")
+        else:
+            argv += ["--rows", str(max(args.sizes)), "--runs", str(args.runs)]
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        doc: dict[str, Any] = json.loads(out.read_text())
+        return doc
+
+
+def report(
+    rows: list[dict[str, Any]], args: argparse.Namespace, central: dict[str, Any] | None = None
+) -> None:
     cols = [
         ("kind", "{}"),
         ("entries", "{:,}"),
@@ -232,8 +259,25 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
             s = next(x for x in small if x["kind"] == r["kind"])
             for key in ("plan_s", "prune_s", "core_s"):
                 print(f"  {r['kind']:<6}  {key:<8} {r[key] / s[key]:.1f}x")
+    if central is not None:
+        print("\ncentralized_db node (bench_centralized.py):")
+        for r in central["rows"]:
+            print(
+                f"  {r['backend']:<10} {r['rows']:>9,} rows of {r['nodes']} nodes  "
+                f"floor {r['floor_s']:.3f} s  "
+                f"core {r['core_s']:.3f} s  ({r['core_vs_floor']:.2f}x)  cli {r['cli_s']:.3f} s"
+            )
+        for t in central["targets"]:
+            verdicts.append(t)
+            print(
+                f"  {'met ' if t['met'] else 'MISS'}  {t['kind']:<21}  listing within "
+                f"{t['limit']}x of the floor: {t['value']:.3g}"
+            )
+    doc = {"rows": rows, "targets": verdicts}
+    if central is not None:
+        doc["centralized"] = central["rows"]
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"rows": rows, "targets": verdicts}, indent=1))
+    args.json.write_text(json.dumps(doc, indent=1))
     print(f"\nwrote {args.json}")
 
 

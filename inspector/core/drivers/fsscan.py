@@ -105,6 +105,8 @@ def scan_files(
     found: list[FileInfo] = []
     append = found.append
     is_reg, is_lnk = stat.S_ISREG, stat.S_ISLNK
+    # FileInfo(...) without the named tuple's Python-level __new__: a third of the cost.
+    new, info = tuple.__new__, FileInfo
     try:
         with os.scandir(fd) as it:
             for entry in it:
@@ -117,7 +119,12 @@ def scan_files(
                     continue
                 mode = st.st_mode
                 if is_reg(mode):
-                    append(FileInfo(name, prefix + name, st.st_size, st.st_atime, st.st_mtime))
+                    append(
+                        new(
+                            info,
+                            (name, prefix + name, st.st_size, st.st_atime, st.st_mtime, False),
+                        )
+                    )
                 elif is_lnk(mode):
                     try:
                         size = os.stat(prefix + name).st_size

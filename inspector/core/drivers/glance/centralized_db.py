@@ -37,16 +37,13 @@ from inspector.core.drivers.glance.layout import (
     _image_files,
     _migrated,
     has_glance_layout,
-    link_note,
 )
-from inspector.core.drivers.glance.records import attach_records
+from inspector.core.drivers.glance.records import with_record
 from inspector.core.errors import CacheError, InvalidImageIdError, NotACacheError
 from inspector.core.glance_db import (
     GlanceDatabase,
-    ImageRecord,
     Node,
     cached_images,
-    image_status,
     images,
     node_reference,
 )
@@ -54,6 +51,9 @@ from inspector.core.model import Entry, Note, Snapshot, State, make_entry
 from inspector.core.source import CacheSource
 
 log = logging.getLogger(__name__)
+
+#: Files looked at for ``user.hits`` when the source names its kind or node.
+PROBE_SAMPLE = 64
 
 #: Deletions commit in batches: at most this many entries or this long.
 BATCH_ENTRIES = 500
@@ -104,17 +104,55 @@ def _delete_row(node: Node, image_id: str) -> sa.Delete:
 
 
 def seconds(value: Any) -> float | None:
-    """Unix seconds of a naive-UTC datetime as the database returns it (None: unreadable)."""
-    if type(value) is datetime:
-        if value.tzinfo is not None:
-            return value.timestamp()
-        return (value - _EPOCH).total_seconds()
-    if isinstance(value, str):
+    """Unix seconds of a naive-UTC datetime as the database returns it (None: unreadable).
+
+    PostgreSQL's and MySQL's drivers give ``datetime``; SQLite gives the text
+    SQLAlchemy stored (``2024-05-01 12:00:00.123456``).
+    """
+    if type(value) is str:
         try:
-            return seconds(datetime.fromisoformat(value))
+            value = datetime.fromisoformat(value)
         except ValueError:
             return None
+    if type(value) is datetime:
+        if value.tzinfo is None:
+            return (value - _EPOCH).total_seconds()
+        return value.timestamp()
     return None
+
+
+def _row_entry(row: Any, size: int | None, note: Note | None) -> Entry:
+    """A cached entry from this node's row (and Glance's record of the image, joined).
+
+    ``size`` is the file's; ``None``: there is no file, the row's size is shown.
+    """
+    image_id, acc, mod, row_size, hits, checksum, name, status, deleted = row
+    accessed, modified = seconds(acc), seconds(mod)
+    if status is not None and (deleted or status == "deleted"):
+        status = "deleted"
+    bad: tuple[str, ...] = ()
+    if accessed is None or modified is None:
+        bad = tuple(
+            field
+            for field, value in (("last_accessed", accessed), ("last_modified", modified))
+            if value is None
+        )
+        note = note or Note.BAD_VALUE
+    return make_entry(
+        image_id,
+        State.CACHED,
+        row_size if size is None else size,
+        hits,
+        accessed,
+        modified,
+        checksum,
+        None,
+        None,
+        note,
+        bad,
+        name,
+        status,
+    )
 
 
 class CentralizedDbDriver(GlanceDriver):
@@ -157,9 +195,13 @@ class CentralizedDbDriver(GlanceDriver):
             return False
         files = 0
         check_hits = xattrs.supported(path)
+        # Named (a kind from glance-api.conf, or a node): a sample is enough to catch an
+        # xattr cache, whose driver sets user.hits on every image; found by looking
+        # alone: every image, as for refusing it as xattr.
+        sample = None if source.kind is None and source.node is None else PROBE_SAMPLE
         for _name, full in _image_files(path, options):
             files += 1
-            if not check_hits:
+            if not check_hits or (sample is not None and files > sample):
                 break
             try:
                 if xattrs.get(full, "hits") is not None:
@@ -202,70 +244,75 @@ class CentralizedDbDriver(GlanceDriver):
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
         with self.db.reading() as conn:
             node = self._resolve(conn)
-            rows = conn.execute(_ROWS, {"node": node.id}).all()
+            # The driver's own tuples: the columns need no conversion by SQLAlchemy.
+            rows = conn.execute(_ROWS, {"node": node.id}).cursor.fetchall()
+        files = self._files(State.CACHED, ticker)
         by_id = {r[0]: r for r in rows}
-        self._records: dict[str, ImageRecord | None] = {}
         entries: list[Entry] = []
         append = entries.append
-        cached = State.CACHED
-        pop = by_id.pop
-        files = self._files(cached, ticker)
-        matched = 0
+        cached, no_row, link = State.CACHED, Note.FILE_WITHOUT_ROW, Note.SYMLINK
+        pop, make, fromiso, epoch = by_id.pop, make_entry, datetime.fromisoformat, _EPOCH
         for f in files:
             row = pop(f.name, None)
             if row is None:
-                append(
-                    make_entry(
-                        f.name, cached, f.size, None, None, f.mtime, note=Note.FILE_WITHOUT_ROW
-                    )
-                )
+                append(make(f.name, cached, f.size, None, None, f.mtime, note=no_row))
                 continue
-            matched += 1
-            append(self._entry(row, f.size, link_note(f)))
+            # The common case inline (this loop runs once per cached image); anything
+            # unusual (an aware or unreadable time) goes through _row_entry.
+            image_id, acc, mod, _size, hits, checksum, name, status, deleted = row
+            try:
+                if type(acc) is str:
+                    acc = fromiso(acc)
+                if type(mod) is str:
+                    mod = fromiso(mod)
+                accessed = (acc - epoch).total_seconds()
+                modified = (mod - epoch).total_seconds()
+            except (TypeError, ValueError):
+                append(_row_entry(row, f.size, link if f.is_link else None))
+                continue
+            if deleted and status is not None:
+                status = "deleted"
+            append(
+                make(
+                    image_id,
+                    cached,
+                    f.size,
+                    hits,
+                    accessed,
+                    modified,
+                    checksum,
+                    None,
+                    None,
+                    link if f.is_link else None,
+                    (),
+                    name,
+                    status,
+                )
+            )
         for row in by_id.values():
             ticker.tick()
-            append(self._entry(row, None, Note.ROW_WITHOUT_FILE))
-        if self.source.node is None and files and rows and not matched:
+            append(_row_entry(row, None, Note.ROW_WITHOUT_FILE))
+        if files and rows and len(by_id) == len(rows):
             self.warnings.append(
                 f"None of the {len(files):,} cached files in {self.path} has a row of node "
-                f"{node.url}, the only node in {self.db.display}, and none of its "
-                f"{len(rows):,} rows has a file here: is it this directory's node?"
+                f"{node.url} in {self.db.display}, and none of its {len(rows):,} rows has a "
+                "file here: is that this directory's node?"
             )
         return entries
 
-    def _entry(self, row: Any, size: int | None, note: Note | None) -> Entry:
-        image_id, acc, mod, row_size, hits, checksum, name, status, deleted = row
-        record = None if status is None else ImageRecord(name, image_status(status, deleted))
-        self._records[image_id] = record
-        accessed, modified = seconds(acc), seconds(mod)
-        bad = tuple(
-            field
-            for field, value, raw in (
-                ("last_accessed", accessed, acc),
-                ("last_modified", modified, mod),
-            )
-            if value is None and raw is not None
-        )
-        return make_entry(
-            image_id,
-            State.CACHED,
-            row_size if size is None else size,
-            hits,
-            accessed,
-            modified,
-            checksum,
-            None,
-            None,
-            Note.BAD_VALUE if bad and note is None else note,
-            bad,
-            None if record is None else record.name,
-            None if record is None else record.status,
-        )
-
     def _with_records(self, entries: list[Entry]) -> tuple[list[Entry], bool]:
-        """The other entries' records (queued, incomplete, invalid, files without rows)."""
-        known: Mapping[str, ImageRecord | None] = getattr(self, "_records", {})
-        return attach_records(entries, self.db, known), True
+        """Records of the entries without a row (queued, incomplete, invalid, stray files).
+
+        The cached entries got theirs with their rows, in the same SELECT.
+        """
+        cached, no_row = State.CACHED, Note.FILE_WITHOUT_ROW
+        lookup = [i for i, e in enumerate(entries) if e.state is not cached or e.note is no_row]
+        if lookup:
+            with self.db.reading() as conn:
+                records = self.db.image_records(conn, {entries[i].id for i in lookup})
+            for i in lookup:
+                entries[i] = with_record(entries[i], records.get(entries[i].id))
+        return entries, True
 
     # -- changing the cache ---------------------------------------------------
 

@@ -152,7 +152,7 @@ def probe_sqlite(path: Path, options: CacheOptions, central: bool = False) -> bo
     try:
         st = db.lstat()
     except FileNotFoundError:
-        if has_glance_layout(path):
+        if not central and has_glance_layout(path):
             other_dbs = sorted(n for n in _names(path) if n.endswith(".db"))
             if other_dbs:
                 raise NotACacheError(
