@@ -21,31 +21,31 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inspector.core.drivers import xattrs
 from inspector.core.drivers.base import Outcome, OutcomeStatus, Progress, ProgressTicker
 from inspector.core.drivers.glance import locks
-from inspector.core.drivers.glance.layout import (
-    GlanceDriver,
-    _image_files,
-    _migrated,
-    has_glance_layout,
+from inspector.core.drivers.glance.central_rows import (
+    EPOCH,
+    LRU_ORDER,
+    ROWS,
+    delete_row,
+    row_entry,
+    settle_tie_at_cut,
 )
+from inspector.core.drivers.glance.layout import GlanceDriver, has_glance_layout
+from inspector.core.drivers.glance.probe import emptied_by_migration, image_files
 from inspector.core.drivers.glance.records import with_record
 from inspector.core.errors import CacheError, InvalidImageIdError, NotACacheError
 from inspector.core.glance_db import (
     GlanceDatabase,
     Node,
-    cached_images,
-    images,
-    node_reference,
 )
 from inspector.core.model import Entry, Note, Snapshot, State, make_entry
 from inspector.core.source import CacheSource
@@ -58,101 +58,6 @@ PROBE_SAMPLE = 64
 #: Deletions commit in batches: at most this many entries or this long.
 BATCH_ENTRIES = 500
 BATCH_SECONDS = 0.05
-
-_EPOCH = datetime(1970, 1, 1)
-
-_c = cached_images.c
-#: This node's rows with Glance's record of each image, in one SELECT.
-_ROWS = (
-    sa.select(
-        _c.image_id,
-        _c.last_accessed,
-        _c.last_modified,
-        _c.size,
-        _c.hits,
-        _c.checksum,
-        images.c.name,
-        images.c.status,
-        images.c.deleted,
-    )
-    .select_from(cached_images.outerjoin(images, images.c.id == _c.image_id))
-    .where(_c.node_reference_id == sa.bindparam("node"))
-)
-#: The database's LRU order of this node's rows (ties in its own order).
-_ORDER = (
-    sa.select(_c.image_id, _c.last_accessed)
-    .where(_c.node_reference_id == sa.bindparam("node"))
-    .order_by(_c.last_accessed)
-)
-#: Glance's pruner's question, word for word (db_api.get_least_recently_accessed).
-_GLANCE_LRU = (
-    sa.select(_c.image_id)
-    .select_from(
-        cached_images.outerjoin(
-            node_reference, node_reference.c.node_reference_id == _c.node_reference_id
-        )
-    )
-    .where(node_reference.c.node_reference_url == sa.bindparam("url"))
-    .order_by(_c.last_accessed)
-    .limit(1)
-)
-
-
-def _delete_row(node: Node, image_id: str) -> sa.Delete:
-    """This node's row of ``image_id``: the only rows the inspector ever deletes."""
-    return sa.delete(cached_images).where(_c.image_id == image_id, _c.node_reference_id == node.id)
-
-
-def seconds(value: Any) -> float | None:
-    """Unix seconds of a naive-UTC datetime as the database returns it (None: unreadable).
-
-    PostgreSQL's and MySQL's drivers give ``datetime``; SQLite gives the text
-    SQLAlchemy stored (``2024-05-01 12:00:00.123456``).
-    """
-    if type(value) is str:
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if type(value) is datetime:
-        if value.tzinfo is None:
-            return (value - _EPOCH).total_seconds()
-        return value.timestamp()
-    return None
-
-
-def _row_entry(row: Any, size: int | None, note: Note | None) -> Entry:
-    """A cached entry from this node's row (and Glance's record of the image, joined).
-
-    ``size`` is the file's; ``None``: there is no file, the row's size is shown.
-    """
-    image_id, acc, mod, row_size, hits, checksum, name, status, deleted = row
-    accessed, modified = seconds(acc), seconds(mod)
-    if status is not None and (deleted or status == "deleted"):
-        status = "deleted"
-    bad: tuple[str, ...] = ()
-    if accessed is None or modified is None:
-        bad = tuple(
-            field
-            for field, value in (("last_accessed", accessed), ("last_modified", modified))
-            if value is None
-        )
-        note = note or Note.BAD_VALUE
-    return make_entry(
-        image_id,
-        State.CACHED,
-        row_size if size is None else size,
-        hits,
-        accessed,
-        modified,
-        checksum,
-        None,
-        None,
-        note,
-        bad,
-        name,
-        status,
-    )
 
 
 class CentralizedDbDriver(GlanceDriver):
@@ -189,7 +94,7 @@ class CentralizedDbDriver(GlanceDriver):
             return False
         if not has_glance_layout(path):
             return False
-        if os.path.lexists(path / options.sqlite_db) and not _migrated(
+        if os.path.lexists(path / options.sqlite_db) and not emptied_by_migration(
             path, options, refuse=False
         ):
             return False
@@ -199,7 +104,7 @@ class CentralizedDbDriver(GlanceDriver):
         # xattr cache, whose driver sets user.hits on every image; found by looking
         # alone: every image, as for refusing it as xattr.
         sample = None if source.kind is None and source.node is None else PROBE_SAMPLE
-        for _name, full in _image_files(path, options):
+        for _name, full in image_files(path, options):
             files += 1
             if not check_hits or (sample is not None and files > sample):
                 break
@@ -245,13 +150,13 @@ class CentralizedDbDriver(GlanceDriver):
         with self.db.reading() as conn:
             node = self._resolve(conn)
             # The driver's own tuples: the columns need no conversion by SQLAlchemy.
-            rows = conn.execute(_ROWS, {"node": node.id}).cursor.fetchall()
+            rows = conn.execute(ROWS, {"node": node.id}).cursor.fetchall()
         files = self._files(State.CACHED, ticker)
         by_id = {r[0]: r for r in rows}
         entries: list[Entry] = []
         append = entries.append
         cached, no_row, link = State.CACHED, Note.FILE_WITHOUT_ROW, Note.SYMLINK
-        pop, make, fromiso, epoch = by_id.pop, make_entry, datetime.fromisoformat, _EPOCH
+        pop, make, fromiso, epoch = by_id.pop, make_entry, datetime.fromisoformat, EPOCH
         for f in files:
             row = pop(f.name, None)
             if row is None:
@@ -268,7 +173,7 @@ class CentralizedDbDriver(GlanceDriver):
                 accessed = (acc - epoch).total_seconds()
                 modified = (mod - epoch).total_seconds()
             except (TypeError, ValueError):
-                append(_row_entry(row, f.size, link if f.is_link else None))
+                append(row_entry(row, f.size, link if f.is_link else None))
                 continue
             if deleted and status is not None:
                 status = "deleted"
@@ -291,7 +196,7 @@ class CentralizedDbDriver(GlanceDriver):
             )
         for row in by_id.values():
             ticker.tick()
-            append(_row_entry(row, None, Note.ROW_WITHOUT_FILE))
+            append(row_entry(row, None, Note.ROW_WITHOUT_FILE))
         if files and rows and len(by_id) == len(rows):
             self.warnings.append(
                 f"None of the {len(files):,} cached files in {self.path} has a row of node "
@@ -349,7 +254,9 @@ class CentralizedDbDriver(GlanceDriver):
             if e.state is State.CACHED and e.note is not Note.ROW_WITHOUT_FILE
         )
         try:
-            rows = self._settle_tie_at_cut(rows, candidates, total, max_size)
+            rows = settle_tie_at_cut(
+                self.db, self.node_for_writing(), rows, candidates, total, max_size
+            )
         except CacheError as exc:
             log.warning(
                 "Entries last accessed at the same time are taken in the order of one query "
@@ -362,59 +269,7 @@ class CentralizedDbDriver(GlanceDriver):
     def _order_rows(self) -> list[tuple[str, Any]]:
         with self.db.reading() as conn:
             node = self._resolve(conn)
-            return [(r[0], r[1]) for r in conn.execute(_ORDER, {"node": node.id})]
-
-    def _settle_tie_at_cut(
-        self,
-        rows: list[tuple[str, Any]],
-        candidates: Mapping[str, Entry],
-        total: int,
-        max_size: int,
-    ) -> list[tuple[str, Any]]:
-        """``rows`` (the database's LRU order) with the tie at the cut in Glance's order."""
-
-        def freed(image_id: str) -> int:
-            e = candidates[image_id]
-            return 0 if e.note is Note.ROW_WITHOUT_FILE else e.size
-
-        remaining, cut = total, -1
-        for i, (image_id, _accessed) in enumerate(rows):
-            if remaining <= max_size:
-                break
-            cut, remaining = i, remaining - freed(image_id)
-        if cut < 0:
-            return rows
-        tie = rows[cut][1]
-        first = next(i for i, r in enumerate(rows) if r[1] == tie)
-        last = max(i for i, r in enumerate(rows) if r[1] == tie)
-        if last <= cut:
-            return rows  # the cut falls between two times: any order of the rest is the same
-        group = {r[0]: r for r in rows[first : last + 1]}
-        node = self.node_for_writing()
-        left = total - sum(freed(r[0]) for r in rows[:first])
-        picks: list[str] = []
-        with self.db.writing() as conn:
-            self.db.begin_write(conn)
-            try:
-                # Glance's loop has evicted every row accessed before the tie by now.
-                conn.execute(
-                    sa.delete(cached_images).where(
-                        _c.node_reference_id == node.id, _c.last_accessed < sa.bindparam("t")
-                    ),
-                    {"t": tie},
-                )
-                while left > max_size:
-                    image_id = str(conn.execute(_GLANCE_LRU, {"url": node.url}).scalar())
-                    if image_id not in group:
-                        raise CacheError("this node's rows changed since they were read")
-                    picks.append(image_id)
-                    left -= freed(image_id)
-                    conn.execute(_delete_row(node, image_id))
-            finally:
-                conn.rollback()
-        taken = set(picks)
-        rest = [r for r in rows[first : last + 1] if r[0] not in taken]
-        return [*rows[:first], *(group[i] for i in picks), *rest, *rows[last + 1 :]]
+            return [(r[0], r[1]) for r in conn.execute(LRU_ORDER, {"node": node.id})]
 
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
         """Each entry's file unlinked and, for a cached one, this node's row deleted.
@@ -470,7 +325,7 @@ class CentralizedDbDriver(GlanceDriver):
             return Outcome(entry, OutcomeStatus.FAILED, reason=str(exc))
         savepoint = conn.begin_nested()
         try:
-            deleted = conn.execute(_delete_row(node, entry.id)).rowcount
+            deleted = conn.execute(delete_row(node, entry.id)).rowcount
         except BaseException:
             savepoint.rollback()
             raise

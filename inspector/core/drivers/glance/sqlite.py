@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from inspector.core.drivers.base import Outcome, OutcomeStatus, ProgressTicker
-from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_sqlite
+from inspector.core.drivers.glance.layout import GlanceDriver, link_note
+from inspector.core.drivers.glance.probe import probe_sqlite
 from inspector.core.drivers.sqlite_uri import uri
 from inspector.core.errors import (
     CacheBusyError,

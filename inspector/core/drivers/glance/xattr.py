@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from inspector.core.drivers import xattrs
 from inspector.core.drivers.base import ProgressTicker
 from inspector.core.drivers.fsscan import FileInfo
-from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_xattr
+from inspector.core.drivers.glance.layout import GlanceDriver, link_note
+from inspector.core.drivers.glance.probe import probe_xattr
 from inspector.core.model import Entry, State, make_entry
 from inspector.core.source import CacheSource
 
