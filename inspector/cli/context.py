@@ -11,7 +11,6 @@ from inspector.cli.output import Output
 from inspector.cli.prompt import Interrupt, Progress, UsageError
 from inspector.core import CacheOptions, CacheSource, Reading, State, read
 from inspector.core.errors import ScanCancelled
-from inspector.core.glance_config import source_from_config
 
 PROG = "cache-inspector-cli"
 
@@ -45,6 +44,8 @@ def ids_after_config(args: argparse.Namespace) -> None:
 def source_from(args: argparse.Namespace) -> CacheSource:
     """The cache named on the command line (a directory, or a node's glance-api.conf)."""
     if args.glance_config:
+        from inspector.core.glance_config import source_from_config  # oslo.config: only then
+
         source = source_from_config(
             args.glance_config, cache_dir=args.path, db_url=args.db, node=args.node
         )

@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 #: How long to wait for a server to answer a connection, and for a row lock.
 CONNECT_TIMEOUT_S = 10
 LOCK_TIMEOUT_S = 5
-#: How much of an SQLite database a read may map into memory.
-SQLITE_MMAP_BYTES = 1 << 30
 
 #: Glance's tables as the inspector reads them (only the columns it needs).
 node_reference = sa.table(
@@ -189,8 +187,6 @@ class GlanceDatabase:
             elif self.backend == "mysql":
                 conn.exec_driver_sql("START TRANSACTION READ ONLY")
             else:
-                # Reads map the file instead of copying every page through read().
-                conn.exec_driver_sql(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
                 conn.exec_driver_sql("BEGIN")
             try:
                 yield conn

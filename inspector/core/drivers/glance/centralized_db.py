@@ -24,31 +24,21 @@ import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING, Any
 
 from inspector.core.drivers import xattrs
 from inspector.core.drivers.base import Outcome, OutcomeStatus, Progress, ProgressTicker
 from inspector.core.drivers.glance import locks
-from inspector.core.drivers.glance.central_rows import (
-    EPOCH,
-    LRU_ORDER,
-    ROWS,
-    delete_row,
-    row_entry,
-    settle_tie_at_cut,
-)
 from inspector.core.drivers.glance.layout import GlanceDriver, has_glance_layout
 from inspector.core.drivers.glance.probe import emptied_by_migration, image_files
-from inspector.core.drivers.glance.records import with_record
 from inspector.core.errors import CacheError, InvalidImageIdError, NotACacheError
-from inspector.core.glance_db import (
-    GlanceDatabase,
-    Node,
-)
 from inspector.core.model import Entry, Note, Snapshot, State, make_entry
 from inspector.core.source import CacheSource
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a node is opened, not with the program
+    from sqlalchemy.engine import Connection
+
+    from inspector.core.glance_db import Node
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +62,8 @@ class CentralizedDbDriver(GlanceDriver):
                 "(--db URL or --glance-config FILE)."
             )
         super().__init__(source)
+        from inspector.core.glance_db import GlanceDatabase
+
         self.db = GlanceDatabase(source.db_url)
         self.node: Node | None = None
 
@@ -147,6 +139,8 @@ class CentralizedDbDriver(GlanceDriver):
         return replace(snap, node=self.node.url if self.node else None)
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
+        from inspector.core.drivers.glance.central_rows import EPOCH, ROWS, row_entry
+
         with self.db.reading() as conn:
             node = self._resolve(conn)
             # The driver's own tuples: the columns need no conversion by SQLAlchemy.
@@ -210,6 +204,8 @@ class CentralizedDbDriver(GlanceDriver):
 
         The cached entries got theirs with their rows, in the same SELECT.
         """
+        from inspector.core.drivers.glance.records import with_record
+
         cached, no_row = State.CACHED, Note.FILE_WITHOUT_ROW
         lookup = [i for i, e in enumerate(entries) if e.state is not cached or e.note is no_row]
         if lookup:
@@ -254,6 +250,8 @@ class CentralizedDbDriver(GlanceDriver):
             if e.state is State.CACHED and e.note is not Note.ROW_WITHOUT_FILE
         )
         try:
+            from inspector.core.drivers.glance.central_rows import settle_tie_at_cut
+
             rows = settle_tie_at_cut(
                 self.db, self.node_for_writing(), rows, candidates, total, max_size
             )
@@ -267,6 +265,8 @@ class CentralizedDbDriver(GlanceDriver):
         return [candidates[r[0]] for r in rows]
 
     def _order_rows(self) -> list[tuple[str, Any]]:
+        from inspector.core.drivers.glance.central_rows import LRU_ORDER
+
         with self.db.reading() as conn:
             node = self._resolve(conn)
             return [(r[0], r[1]) for r in conn.execute(LRU_ORDER, {"node": node.id})]
@@ -319,6 +319,8 @@ class CentralizedDbDriver(GlanceDriver):
                         conn.commit()
 
     def _delete_cached(self, conn: Connection, node: Node, entry: Entry) -> Outcome:
+        from inspector.core.drivers.glance.central_rows import delete_row
+
         try:
             self.check_id(entry.id)
         except InvalidImageIdError as exc:

@@ -41,7 +41,6 @@ from inspector.core.drivers.fsscan import (
     gc_paused,
     scan_files,
 )
-from inspector.core.drivers.glance.records import records_or_warning
 from inspector.core.errors import (
     CacheError,
     CacheUnreadableError,
@@ -171,6 +170,10 @@ class GlanceDriver(CacheDriver):
 
     def _with_records(self, entries: list[Entry]) -> tuple[list[Entry], bool]:
         """Glance's image records on the entries, where its database is known."""
+        if self.source.db_url is None:
+            return entries, False
+        from inspector.core.drivers.glance.records import records_or_warning
+
         return records_or_warning(entries, self.source.db_url, self.warnings)
 
     def _files(self, state: State, ticker: ProgressTicker) -> list[FileInfo]:
