@@ -22,12 +22,12 @@ import logging
 import os
 import time
 from collections.abc import Generator, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from inspector.core.drivers import xattrs
 from inspector.core.drivers.base import Outcome, OutcomeStatus, Progress, ProgressTicker
+from inspector.core.drivers.fsscan import FileInfo, gc_paused
 from inspector.core.drivers.glance import locks
 from inspector.core.drivers.glance.layout import GlanceDriver, has_glance_layout
 from inspector.core.drivers.glance.probe import emptied_by_migration, image_files
@@ -38,7 +38,7 @@ from inspector.core.source import CacheSource
 if TYPE_CHECKING:  # SQLAlchemy is imported when a node is opened, not with the program
     from sqlalchemy.engine import Connection
 
-    from inspector.core.glance_db import Node
+    from inspector.core.glance_db import ImageRecord, Node
 
 log = logging.getLogger(__name__)
 
@@ -135,29 +135,64 @@ class CentralizedDbDriver(GlanceDriver):
     # -- reading --------------------------------------------------------------
 
     def scan(self, progress: Progress | None = None) -> Snapshot:
-        snap = super().scan(progress)
-        return replace(snap, node=self.node.url if self.node else None)
+        """Every file of the node, then one read-only transaction for the database.
+
+        The transaction reads this node's rows with Glance's records of their
+        images joined, and the records of the queued, incomplete and invalid
+        ids: one connection, one snapshot of the database per scan.
+        """
+        from inspector.core.drivers.glance.records import with_record
+
+        self.warnings = []
+        ticker = ProgressTicker(progress)
+        with gc_paused():
+            files = self._files(State.CACHED, ticker)
+            others = [
+                *self._scan_queue(ticker),
+                *self._scan_incomplete(ticker),
+                *self._scan_invalid(ticker),
+            ]
+            entries, records = self._read(files, {e.id for e in others}, ticker)
+            entries.extend(with_record(e, records.get(e.id)) for e in others)
+        ticker.report()
+        return Snapshot(
+            path=self.path,
+            driver=self.name,
+            entries=entries,
+            warnings=tuple(self.warnings),
+            image_records=True,
+            node=self.node.url if self.node else None,
+        )
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
+        return self._read(self._files(State.CACHED, ticker), set(), ticker)[0]
+
+    def _read(
+        self, files: list[FileInfo], other_ids: set[str], ticker: ProgressTicker
+    ) -> tuple[list[Entry], dict[str, ImageRecord]]:
+        """The cached entries (files matched with rows), and the records of ``other_ids``."""
         from inspector.core.drivers.glance.central_rows import EPOCH, ROWS, row_entry
+        from inspector.core.drivers.glance.records import with_record
 
         with self.db.reading() as conn:
             node = self._resolve(conn)
             # The driver's own tuples: the columns need no conversion by SQLAlchemy.
             rows = conn.execute(ROWS, {"node": node.id}).cursor.fetchall()
-        files = self._files(State.CACHED, ticker)
+            records = self.db.image_records(conn, other_ids)
         by_id = {r[0]: r for r in rows}
         entries: list[Entry] = []
         append = entries.append
+        stray: list[int] = []
         cached, no_row, link = State.CACHED, Note.FILE_WITHOUT_ROW, Note.SYMLINK
         pop, make, fromiso, epoch = by_id.pop, make_entry, datetime.fromisoformat, EPOCH
         for f in files:
             row = pop(f.name, None)
             if row is None:
+                stray.append(len(entries))
                 append(make(f.name, cached, f.size, None, None, f.mtime, note=no_row))
                 continue
             # The common case inline (this loop runs once per cached image); anything
-            # unusual (an aware or unreadable time) goes through _row_entry.
+            # unusual (an aware or unreadable time) goes through row_entry.
             image_id, acc, mod, _size, hits, checksum, name, status, deleted = row
             try:
                 if type(acc) is str:
@@ -191,29 +226,18 @@ class CentralizedDbDriver(GlanceDriver):
         for row in by_id.values():
             ticker.tick()
             append(row_entry(row, None, Note.ROW_WITHOUT_FILE))
+        if stray:  # files without a row (an image being committed, or debris): rare
+            with self.db.reading() as conn:
+                found = self.db.image_records(conn, {entries[i].id for i in stray})
+            for i in stray:
+                entries[i] = with_record(entries[i], found.get(entries[i].id))
         if files and rows and len(by_id) == len(rows):
             self.warnings.append(
                 f"None of the {len(files):,} cached files in {self.path} has a row of node "
                 f"{node.url} in {self.db.display}, and none of its {len(rows):,} rows has a "
                 "file here: is that this directory's node?"
             )
-        return entries
-
-    def _with_records(self, entries: list[Entry]) -> tuple[list[Entry], bool]:
-        """Records of the entries without a row (queued, incomplete, invalid, stray files).
-
-        The cached entries got theirs with their rows, in the same SELECT.
-        """
-        from inspector.core.drivers.glance.records import with_record
-
-        cached, no_row = State.CACHED, Note.FILE_WITHOUT_ROW
-        lookup = [i for i, e in enumerate(entries) if e.state is not cached or e.note is no_row]
-        if lookup:
-            with self.db.reading() as conn:
-                records = self.db.image_records(conn, {entries[i].id for i in lookup})
-            for i in lookup:
-                entries[i] = with_record(entries[i], records.get(entries[i].id))
-        return entries, True
+        return entries, records
 
     # -- changing the cache ---------------------------------------------------
 
