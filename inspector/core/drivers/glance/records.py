@@ -9,7 +9,7 @@ one query for the whole cache, never one per entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from inspector.core.errors import CacheError
 from inspector.core.glance_db import GlanceDatabase, ImageRecord
@@ -69,8 +69,3 @@ def records_or_warning(
     except CacheError as exc:
         warnings.append(f"Glance's image records were not read, so no names are shown: {exc}")
         return list(entries), False
-
-
-def deleted_ids(entries: Iterable[Entry]) -> set[str]:
-    """Ids of the entries whose image Glance says was deleted."""
-    return {e.id for e in entries if e.image_status == "deleted"}
