@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from inspector.cli.context import PROG, Context, settle_positionals
+from inspector.cli.context import PROG, Context, ids_after_config, settle_positionals
 from inspector.cli.output import Output, OutputError, ensure_standard_fds, silence_stdout
 from inspector.cli.parser import build_parser
 from inspector.cli.prompt import Declined, UsageError
@@ -24,6 +24,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
     settle_positionals(args)
+    ids_after_config(args)
     ctx = Context(Output(out or sys.stdout, closed=out is None and stdout_closed))
     try:
         code: int = args.func(args, ctx)

@@ -6,6 +6,8 @@ import argparse
 import glob
 import os
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from inspector.cli.output import Output
 from inspector.cli.prompt import Interrupt, Progress, UsageError
@@ -40,13 +42,26 @@ class Context:
         self.out.write(text)
 
 
+def ids_after_config(args: argparse.Namespace) -> None:
+    """With --glance-config the cache is the file's: every positional of delete,
+    queue and requeue is an id (argparse would take the first one for PATH)."""
+    if getattr(args, "glance_config", None) and hasattr(args, "ids") and args.path is not None:
+        args.ids = [args.path, *args.ids]
+        args.path = None
+
+
 def source_from(args: argparse.Namespace, path: str | None = None) -> CacheSource:
-    """The cache named on the command line: PATH (``path``: one of several named), or
-    a node's URL with --api."""
+    """The cache named on the command line: PATH (``path``: one of several named), a
+    node's glance-api.conf with --glance-config, or a node's URL with --api."""
     given = path if path is not None else getattr(args, "path", None)
     if args.api is not None:
         if given is not None or getattr(args, "paths", None):
             raise UsageError("give either PATH or --api URL, not both.")
+        if args.glance_config or args.db or args.node:
+            raise UsageError(
+                "--api reads a node through its cache API; --glance-config, --db and --node "
+                "name a cache directory's settings: give one or the other."
+            )
         if args.driver not in (None, "api"):
             raise UsageError(
                 f"--driver {args.driver} is a kind of cache directory; --api reads a node "
@@ -56,11 +71,36 @@ def source_from(args: argparse.Namespace, path: str | None = None) -> CacheSourc
     for option, value in (("--os-cloud", args.os_cloud), ("--timeout", args.timeout)):
         if value is not None:
             raise UsageError(f"{option} goes with --api URL (a node's cache API).")
-    if given is None:
-        raise UsageError("name the cache: its directory (PATH), or a node's URL with --api URL.")
     if args.driver == "api":
         raise UsageError("--driver api reads a node through its cache API: give --api URL.")
-    return CacheSource.at(given, args.driver, CacheOptions(sqlite_db=args.sqlite_db))
+    if args.glance_config:
+        from inspector.core.glance_config import source_from_config  # oslo.config: only then
+
+        source = source_from_config(
+            args.glance_config, cache_dir=given, db_url=args.db, node=args.node
+        )
+        if args.driver and args.driver != source.kind:
+            raise UsageError(
+                f"--driver {args.driver} does not match image_cache_driver = {source.kind} "
+                f"in {source.config}."
+            )
+        if args.sqlite_db:
+            source = replace(source, options=replace(source.options, sqlite_db=args.sqlite_db))
+        return source
+    if given is None:
+        raise UsageError(
+            "name the cache: its directory (PATH), the node's --glance-config FILE, or a "
+            "node's URL with --api URL."
+        )
+    if args.node and not args.db:
+        raise UsageError("--node needs Glance's database: --db URL (or --glance-config FILE).")
+    return CacheSource(
+        Path(given).expanduser(),
+        args.driver,
+        db_url=args.db,
+        node=args.node,
+        options=CacheOptions(sqlite_db=args.sqlite_db or "cache.db"),
+    )
 
 
 def settle_positionals(args: argparse.Namespace) -> None:
@@ -99,11 +139,14 @@ def expand_paths(patterns: list[str]) -> list[str]:
 
 def read_many(args: argparse.Namespace, ctx: Context) -> list[Reading]:
     """Read every cache named by ``args.paths`` (patterns expanded), in order; or the
-    node named by --api."""
-    if args.api is not None:
+    node named by --api or --glance-config."""
+    if args.api is not None or (args.glance_config and not args.paths):
         return [read_cache(args, ctx)]
     if not args.paths:
-        raise UsageError("name the cache: its directory (PATH), or a node's URL with --api URL.")
+        raise UsageError(
+            "name the cache: its directory (PATH), the node's --glance-config FILE, or a "
+            "node's URL with --api URL."
+        )
     return [read_cache(args, ctx, path) for path in expand_paths(args.paths)]
 
 

@@ -69,7 +69,11 @@ def add_source_args(sp: argparse.ArgumentParser, many: bool = False) -> None:
         )
     else:
         sp.add_argument(
-            "path", metavar="PATH", nargs="?", help="the cache directory (omitted with --api)"
+            "path",
+            metavar="PATH",
+            nargs="?",
+            help="the cache directory (omitted with --api; optional with --glance-config: its "
+            "image_cache_dir)",
         )
     sp.add_argument(
         "--driver",
@@ -78,7 +82,6 @@ def add_source_args(sp: argparse.ArgumentParser, many: bool = False) -> None:
     )
     sp.add_argument(
         "--sqlite-db",
-        default="cache.db",
         metavar="NAME",
         help="Glance's image_cache_sqlite_db, if not cache.db",
     )
@@ -100,6 +103,25 @@ def add_source_args(sp: argparse.ArgumentParser, many: bool = False) -> None:
         type=timeout_arg,
         metavar="DURATION",
         help="how long to wait for the node's answers (default: 30s)",
+    )
+    glance = sp.add_argument_group("Glance's configuration and database")
+    glance.add_argument(
+        "--glance-config",
+        metavar="FILE",
+        help="the node's glance-api.conf: its cache directory, kind, database, node, "
+        "maximum size and stall time",
+    )
+    glance.add_argument(
+        "--db",
+        metavar="URL",
+        help="Glance's database ([database] connection): a centralized_db node's metadata, "
+        "and image names and statuses for any cache (the password is never shown)",
+    )
+    glance.add_argument(
+        "--node",
+        metavar="URL",
+        help="the centralized_db node (its worker_self_reference_url); "
+        "not needed when the database holds one node",
     )
 
 

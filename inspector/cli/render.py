@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from inspector.core import Entry, IdRule, Reading, State
 from inspector.core.actions import JobResult, Plan
+from inspector.core.source import redact_url
 from inspector.core.stats import Bin, Statistics
 from inspector.core.tree import Folder
 from inspector.report import formatting
@@ -81,8 +82,14 @@ def kind_table(entries: Sequence[Entry], columns: Sequence[str]) -> str:
     return text
 
 
-def entries_table(entries: Sequence[Entry], columns: Sequence[str] | None = None) -> str:
-    """The ``list`` table: Glance's columns, or a kind's own (:func:`kind_table`)."""
+DELETED_NOTE = "image deleted in Glance"
+
+
+def entries_table(
+    entries: Sequence[Entry], columns: Sequence[str] | None = None, names: bool = False
+) -> str:
+    """The ``list`` table: Glance's columns, or a kind's own (:func:`kind_table`);
+    ``names``: with Glance's image names (its records were read)."""
     if columns is not None:
         return kind_table(entries, columns)
     now = datetime.now(UTC)
@@ -93,6 +100,8 @@ def entries_table(entries: Sequence[Entry], columns: Sequence[str] | None = None
             note = f"{e.note}: {', '.join(e.bad_fields)}"
         if e.position is not None:
             note = f"queue position {e.position}"
+        if e.image_status == "deleted":
+            note = f"{DELETED_NOTE}; {note}" if note else DELETED_NOTE
         rows.append(
             [
                 str(e.state),
@@ -104,7 +113,13 @@ def entries_table(entries: Sequence[Entry], columns: Sequence[str] | None = None
                 note,
             ]
         )
-    text = table(rows, right=frozenset({2, 3}))
+    right = frozenset({2, 3})
+    if names:
+        rows[0].insert(2, "NAME")
+        for row, e in zip(rows[1:], entries, strict=True):
+            row.insert(2, e.name or "")
+        right = frozenset({3, 4})
+    text = table(rows, right=right)
     if len(rows) == 1:
         text += "(no entries)\n"
     return text
@@ -138,6 +153,10 @@ def stats_text(
     noun = "images" if caps.id_rule is IdRule.NAME else "files"
     where = reading.source.display_name() if snap.path is None else str(snap.path)
     out = [f"Cache:      {where}\n", f"Kind:       {reading.driver.title}\n"]
+    if snap.node is not None:
+        out.append(f"Node:       {snap.node}\n")
+    if reading.source.db_url is not None:
+        out.append(f"Database:   {redact_url(reading.source.db_url)}\n")
     line = (
         f"Cached:     {size(s.total_size)} ({s.total_size:,} bytes) "
         f"in {s.totals(State.CACHED).count:,} {noun}"
@@ -156,6 +175,13 @@ def stats_text(
         out.append(f"{state.capitalize() + ':':<11} {t.count:,} ({size(t.bytes)})\n")
     if s.inconsistent:
         out.append(f"Inconsistent entries: {s.inconsistent:,} (see `list`, NOTE column)\n")
+    if snap.image_records:
+        gone = [e for e in snap.of_state(State.CACHED) if e.image_status == "deleted"]
+        if gone:
+            out.append(
+                f"Deleted in Glance: {describe(gone)} still cached "
+                "(`clean --deleted-images` removes them)\n"
+            )
     if max_size is None:
         out.append("No size limit known: give --max-size to see what a prune would evict.\n")
     elif st.lru.evicted_ids:

@@ -163,8 +163,9 @@ def plan_prune(
 
     The driver supplies the rule (:meth:`CacheDriver.prune_victims`): Glance
     deletes the least recently accessed entry while the cache is larger than
-    the maximum; Filetracker's cleaner keeps the newest files below
-    ``cleaning_level`` percent of the limit once the limit is reached.
+    the maximum (exact at the cut: ties fall as the service breaks them);
+    Filetracker's cleaner keeps the newest files below ``cleaning_level``
+    percent of the limit once the limit is reached.
     """
     if max_size < 0:
         raise ValueError("The target size cannot be negative.")
@@ -225,6 +226,20 @@ def collect(
     """Run a driver's stream of outcomes as a job named ``action`` (not journaled:
     the public job that calls it is)."""
     return _collect(action, outcomes, total, progress, time.monotonic())
+
+
+def plan_deleted_images(entries: Sequence[Entry]) -> Plan:
+    """Cached images whose image was deleted in Glance, largest first.
+
+    Pure waste: no one can ask Glance for them again.  Only entries that carry
+    Glance's records can be chosen (``image_status == "deleted"``); an image
+    with no record at all (purged, or another deployment's) is never taken.
+    """
+    chosen = sorted(
+        (e for e in entries if e.state is State.CACHED and e.image_status == "deleted"),
+        key=lambda e: (-e.size, e.id),
+    )
+    return Plan(tuple(chosen), cached_bytes(entries))
 
 
 def _collect(

@@ -50,6 +50,10 @@ class Entry:
     file's hard-link count) and ``inode`` (the file's inode number, kept only
     when it has other links, so that bytes freed count each file once).
     Other kinds leave them ``None``.
+
+    ``name`` and ``image_status`` are Glance's record of the image, where
+    Glance's database is known: its name, and its status (``"deleted"`` for
+    an image deleted in Glance; both ``None`` when there is no record).
     """
 
     id: str
@@ -70,6 +74,13 @@ class Entry:
     locked: bool | None = None
     links: int | None = None
     inode: int | None = None
+    name: str | None = None
+    image_status: str | None = None
+
+    @property
+    def image_deleted(self) -> bool:
+        """Whether Glance's record says the image was deleted."""
+        return self.image_status == "deleted"
 
     @property
     def last_accessed(self) -> datetime | None:
@@ -93,6 +104,10 @@ class Snapshot:
     entries: Sequence[Entry]
     scanned_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     warnings: tuple[str, ...] = ()
+    #: Whether the entries carry Glance's image records (name, image_status).
+    image_records: bool = False
+    #: The node whose entries these are, where many share one database (its URL).
+    node: str | None = None
 
     def of_state(self, state: State) -> list[Entry]:
         return [e for e in self.entries if e.state is state]

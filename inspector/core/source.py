@@ -35,6 +35,9 @@ class CacheOptions:
     #: (``None``: the kind's own default).
     timeout: float | None = None
     cleaning_level: float | None = None  # the Filetracker cleaner's percent_cleaning_level
+    #: Where the service takes its file locks ([oslo_concurrency] lock_path);
+    #: ``None``: Glance's default, the cache directory itself.
+    lock_path: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,8 @@ FIELDS = (
     "version",
     "locked",
     "links",
+    "name",
+    "image_status",
 )
 
 
@@ -86,6 +88,8 @@ def _timed_record(e: Entry) -> dict[str, Any]:
         "version": e.version,
         "locked": e.locked,
         "links": e.links,
+        "name": e.name,
+        "image_status": e.image_status,
     }
 
 
@@ -128,6 +132,8 @@ def _csv_rows(chunk: list[Entry]) -> Iterable[tuple[Any, ...]]:
         [e.version for e in chunk],
         [e.locked for e in chunk],
         [e.links for e in chunk],
+        [e.name for e in chunk],
+        [e.image_status for e in chunk],
         strict=True,
     )
 
@@ -146,16 +152,25 @@ def write_csv(entries: Iterable[Entry], out: TextIO) -> None:
 
 
 def entries_document(
-    path: str | None, driver: str, entries: Iterable[Entry], api: str | None = None
+    path: str | None,
+    driver: str,
+    entries: Iterable[Entry],
+    api: str | None = None,
+    node: str | None = None,
 ) -> dict[str, Any]:
     """``list --json``: ``path`` is the cache directory (``None`` for a node read
-    through its cache API), ``api`` that node's URL (``None`` for a directory)."""
-    return {
-        "path": path,
-        "api": api,
-        "driver": driver,
-        "entries": [entry_record(e) for e in entries],
-    }
+    through its cache API), ``api`` that node's URL (``None`` for a directory);
+    ``node`` a centralized_db node's URL (the key is there only then)."""
+    doc: dict[str, Any] = _head(path, driver, api, node)
+    doc["entries"] = [entry_record(e) for e in entries]
+    return doc
+
+
+def _head(path: str | None, driver: str, api: str | None, node: str | None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"path": path, "api": api, "driver": driver}
+    if node is not None:
+        doc["node"] = node
+    return doc
 
 
 def source_fields(reading: Reading) -> dict[str, str | None]:
@@ -165,14 +180,19 @@ def source_fields(reading: Reading) -> dict[str, str | None]:
 
 
 def write_json(
-    path: str | None, driver: str, entries: Iterable[Entry], out: TextIO, api: str | None = None
+    path: str | None,
+    driver: str,
+    entries: Iterable[Entry],
+    out: TextIO,
+    api: str | None = None,
+    node: str | None = None,
 ) -> None:
     """:func:`entries_document` as one line of JSON, written piece by piece.
 
     A million entries never become one string in memory: they are dumped
     (by orjson, in C) twenty thousand at a time.
     """
-    head = orjson.dumps({"path": path, "api": api, "driver": driver})[:-1].decode()
+    head = orjson.dumps(_head(path, driver, api, node))[:-1].decode()
     out.write(head + ',"entries":[')
     chunk: list[dict[str, Any]] = []
     first = True
@@ -225,8 +245,17 @@ def stats_document(
         "never_accessed": st.never_accessed,
         "top_decile_hit_share": st.top_decile_hit_share,
         "prune_to_max": {"count": len(st.lru.evicted_ids), "bytes": st.lru.evicted_bytes},
+        "deleted_images": _deleted(snap),
         "warnings": list(snap.warnings),
     }
+
+
+def _deleted(snap: Snapshot) -> dict[str, int] | None:
+    """Cached images deleted in Glance (``None``: Glance's records were not read)."""
+    if not snap.image_records:
+        return None
+    gone = [e for e in snap.entries if e.state is State.CACHED and e.image_status == "deleted"]
+    return {"count": len(gone), "bytes": sum(e.size for e in gone)}
 
 
 def folder_record(f: Folder) -> dict[str, Any]:

@@ -15,7 +15,12 @@ from tests.api.helpers import cli
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["list"], 2, "name the cache: its directory (PATH), or a node's URL with --api URL."),
+        (
+            ["list"],
+            2,
+            "name the cache: its directory (PATH), the node's --glance-config FILE, "
+            "or a node's URL with --api URL.",
+        ),
         (["list", "/tmp", "--api", "http://127.0.0.1:9"], 2, "give either PATH or --api URL"),
         (["list", "/tmp", "--os-cloud", "lab"], 2, "--os-cloud goes with --api URL"),
         (["list", "/tmp", "--timeout", "5"], 2, "--timeout goes with --api URL"),

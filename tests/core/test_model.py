@@ -17,6 +17,7 @@ from inspector.core.model import Entry, Note, State, make_entry
         (("a", State.CACHED, 1, 5, 1.5, 2.5, "md5"), {"note": Note.SYMLINK}),
         (("q", State.QUEUED, 0), {"modified_ts": 3.0, "position": 7}),
         (("b", State.INVALID, 9), {"error": "checksum mismatch"}),
+        (("c", State.CACHED, 4), {"name": "cirros", "image_status": "deleted"}),
     ],
 )
 def test_make_entry_equals_entry(args: tuple[object, ...], kwargs: dict[str, object]) -> None:

@@ -73,7 +73,8 @@ def test_nothing_there_names_what_was_looked_for(tmp_path: Path) -> None:
         open_cache(tmp_path)
     assert str(info.value) == (
         f"{tmp_path} does not look like a cache: none of these is there: a cache.db file "
-        "(Glance's sqlite driver), Glance's incomplete/, invalid/ or queue/ directories, "
+        "(Glance's sqlite driver), Glance's directories with its database (--db URL or "
+        "--glance-config FILE), Glance's incomplete/, invalid/ or queue/ directories, "
         "Filetracker's files/ and locks/ directories, a glance-api node's URL (--api URL)."
     )
 

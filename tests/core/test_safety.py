@@ -120,8 +120,9 @@ def test_images_without_user_hits_are_refused_as_centralized(xattr_cache: Glance
         "none of its 4 cached files carries user.hits, which Glance's xattr driver sets on "
         "every image it caches. Its metadata then lives in Glance's central database, shared "
         "by every glance-api node: changing the files alone would leave that database's rows "
-        "behind, so it is not opened as an xattr or sqlite cache. Cache Inspector does not "
-        "read centralized_db nodes yet; until it does, use Glance's own cache API for this node."
+        "behind, so it is not opened as an xattr or sqlite cache. Open it with its database: "
+        "--glance-config FILE (the node's glance-api.conf), or --db URL [--node URL] "
+        "(glance-api.conf's [database] connection and worker_self_reference_url)."
     )
     with pytest.raises(NotACacheError, match="centralized_db"):
         open_cache(root, driver="xattr")

@@ -141,6 +141,13 @@ class GlanceDatabases:
         (or earlier with :meth:`drop`)."""
         return str(self.factory(backend).new())
 
+    def copy(self, url: str) -> str:
+        """An identical copy of ``url`` (a database made by :meth:`new`)."""
+        for once in self._factories.values():
+            if once._value is not None and url in once._value._made:
+                return str(once._value.copy(url))
+        raise ValueError("not a database made by glance_databases")
+
     def drop(self, url: str) -> None:
         for once in self._factories.values():
             if once._value is not None and url in once._value._made:

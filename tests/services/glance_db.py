@@ -557,11 +557,14 @@ class CentralNode:
         last_accessed: str | None = None,
         last_modified: str | None = None,
         hits: int | None = None,
+        as_datetime: bool = False,
     ) -> None:
         """Glance's DB API ``insert_cache_details`` for this node (no file written).
 
         Datetimes are naive-UTC ISO strings (``2024-05-01T12:00:00.123456``), as Glance's
-        SQLite migration passes them.
+        SQLite migration passes them.  SQLAlchemy's SQLite dialect refuses strings for a
+        DateTime column (so Glance's migration fails on an SQLite central database): with
+        ``as_datetime`` the worker passes them as naive ``datetime`` objects instead.
         """
         self.call(
             "insert_cache_details",
@@ -571,7 +574,12 @@ class CentralNode:
             last_accessed=last_accessed,
             last_modified=last_modified,
             hits=hits,
+            as_datetime=as_datetime,
         )
+
+    def delete_cache_row(self, image_id: str) -> None:
+        """Glance's DB API ``delete_cached_image`` for this node: its row only, no file."""
+        self.call("delete_cache_row", image_id=image_id)
 
     # ---- Glance's read paths
 
@@ -650,6 +658,28 @@ class FreshDatabases:
             url = self.server.url(name)
         self._made.append(url)
         return str(url)
+
+    def copy(self, url: str) -> str:
+        """An identical copy of a database made by :meth:`new` (dropped like the others).
+
+        PostgreSQL copies it as a template (nobody may be connected to ``url``: close its
+        nodes first); MariaDB clones it table by table; SQLite copies the file.
+        """
+        close_db_workers(url)
+        self._count += 1
+        name = f"glance_{os.getpid()}_{self._count}"
+        if self.backend == "sqlite":
+            path = self.base_dir / f"{name}.sqlite"
+            shutil.copyfile(urlsplit(url).path[1:], path)
+            new = f"sqlite:///{path}"
+        elif self.backend == "postgresql":
+            self.server.create_database(name, template=urlsplit(url).path.lstrip("/"))
+            new = self.server.url(name)
+        else:
+            self.server.clone_database(urlsplit(url).path.lstrip("/"), name)
+            new = self.server.url(name)
+        self._made.append(new)
+        return str(new)
 
     def drop(self, url: str) -> None:
         """Drop a database made by :meth:`new` (its image-record worker is stopped)."""
@@ -837,14 +867,21 @@ def _worker_child(conn: socket.socket) -> None:  # pragma: no cover - runs in a 
         return [files, pruned]
 
     def op_insert_cache_details(args: dict[str, Any]) -> Any:
+        import datetime
+
+        def when(value: str | None) -> Any:
+            if value is not None and args.get("as_datetime"):
+                return datetime.datetime.fromisoformat(value)
+            return value
+
         db_api.insert_cache_details(
             ctx,
             conf.worker_self_reference_url,
             args["image_id"],
             args["size"],
             checksum=args.get("checksum"),
-            last_accessed=args.get("last_accessed"),
-            last_modified=args.get("last_modified"),
+            last_accessed=when(args.get("last_accessed")),
+            last_modified=when(args.get("last_modified")),
             hits=args.get("hits"),
         )
 
@@ -886,6 +923,9 @@ def _worker_child(conn: socket.socket) -> None:  # pragma: no cover - runs in a 
         "prune": op_prune,
         "clean": lambda a: driver().clean(a.get("stall_time")),
         "insert_cache_details": op_insert_cache_details,
+        "delete_cache_row": lambda a: db_api.delete_cached_image(
+            ctx, a["image_id"], conf.worker_self_reference_url
+        ),
         "create_image": op_create_image,
         "delete_image": op_delete_image,
         "get_image": op_get_image,

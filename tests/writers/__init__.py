@@ -63,4 +63,4 @@ def writer(kind: str) -> Callable[[WriterFactory], WriterFactory]:
 
 
 # Each kind's writer module registers itself on import.
-from tests.writers import filetracker, glance_api, glance_files  # noqa: E402,F401
+from tests.writers import centralized, filetracker, glance_api, glance_files  # noqa: E402,F401

@@ -30,23 +30,41 @@ from inspector.core.errors import ActionNotSupportedError, CacheReadOnlyError
 from inspector.core.span import plan_prune_span, prune_span
 from inspector.report import formatting, records
 
+#: argparse would take the first id for PATH when the cache comes from a glance-api.conf.
+ID_NOTE = " (with --glance-config, every positional is an id)"
+
 
 def register(sub: Any) -> None:
     de = sub.add_parser("delete", help="delete entries (file and metadata together)")
     add_change_args(de)
-    de.add_argument("ids", nargs="*", metavar="ID", help="ids to delete")
+    de.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID",
+        help="ids to delete (with --glance-config, every positional is an id)",
+    )
     de.add_argument("--state", choices=STATE_NAMES, help="only entries in this state")
     de.add_argument("--all", action="store_true", help="every entry of --state")
     de.set_defaults(func=cmd_delete)
 
     qu = sub.add_parser("queue", help="queue image ids for the prefetcher (Glance's rules)")
     add_change_args(qu, destructive=False)
-    qu.add_argument("ids", nargs="+", metavar="ID", help="image ids to queue")
+    qu.add_argument(
+        "ids",
+        nargs="+",
+        metavar="ID",
+        help="image ids to queue (with --glance-config, every positional is an id)",
+    )
     qu.set_defaults(func=cmd_queue)
 
     rq = sub.add_parser("requeue", help="remove entries and queue their ids again")
     add_change_args(rq)
-    rq.add_argument("ids", nargs="+", metavar="ID", help="image ids to requeue")
+    rq.add_argument(
+        "ids",
+        nargs="+",
+        metavar="ID",
+        help="image ids to requeue (with --glance-config, every positional is an id)",
+    )
     rq.add_argument("--state", choices=STATE_NAMES, help="only entries in this state")
     rq.set_defaults(func=cmd_requeue)
 
@@ -81,6 +99,12 @@ def register(sub: Any) -> None:
         type=duration_arg,
         metavar="DURATION",
         help="incomplete downloads older than this are stalled (default: the service's, 24h)",
+    )
+    cl.add_argument(
+        "--deleted-images",
+        action="store_true",
+        help="instead: the cached images whose image was deleted in Glance "
+        "(needs Glance's database: --db URL or --glance-config FILE)",
     )
     cl.add_argument("--dry-run", action="store_true", help="only show what would be removed")
     cl.set_defaults(func=cmd_clean)
@@ -329,7 +353,11 @@ def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_clean(args: argparse.Namespace, ctx: Context) -> int:
+    if args.deleted_images and args.stall_time is not None:
+        raise UsageError("--stall-time is for invalid and stalled entries, not --deleted-images.")
     reading = read_cache(args, ctx)
+    if args.deleted_images:
+        return clean_deleted_images(args, ctx, reading)
     require(reading, Action.CLEAN)
     cache = reading.driver
     if args.stall_time is not None and actions.by_service(cache, Action.CLEAN):
@@ -361,4 +389,28 @@ def cmd_clean(args: argparse.Namespace, ctx: Context) -> int:
         f"Clean {render.describe(plan.entries)} (invalid and stalled)?",
         lambda p: actions.clean(cache, plan, p),
         nothing="No invalid entries and no stalled downloads: nothing to clean.",
+    )
+
+
+def clean_deleted_images(args: argparse.Namespace, ctx: Context, reading: Reading) -> int:
+    """``clean --deleted-images``: cached copies of images deleted in Glance."""
+    require(reading, Action.DELETE)
+    if not reading.snapshot.image_records:
+        raise UsageError(
+            "--deleted-images needs Glance's image records: give --db URL (its [database] "
+            "connection) or --glance-config FILE, and a database that can be read."
+        )
+    cache = reading.driver
+    plan = actions.plan_deleted_images(reading.snapshot.entries)
+    if args.dry_run:
+        return show_plan(args, ctx, plan)
+    return carry_out(
+        args,
+        ctx,
+        "clean",
+        plan.entries,
+        f"Delete {render.describe(plan.entries)} whose image was deleted in Glance: "
+        f"{render.named(plan.entries)}?",
+        lambda p: actions.delete(cache, plan.entries, p, action="clean"),
+        nothing="No cached image was deleted in Glance: nothing to clean.",
     )

@@ -62,12 +62,14 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                 entries,
                 ctx.out,  # type: ignore[arg-type]
                 where["api"],
+                snap.node,
             )
     elif args.csv:
-        records.write_csv(entries, ctx.out)  # type: ignore[arg-type]
+        with gc_paused():
+            records.write_csv(entries, ctx.out)  # type: ignore[arg-type]
     else:
         columns = None if caps.id_rule is IdRule.NAME else caps.columns
-        ctx.emit(render.entries_table(entries, columns))
+        ctx.emit(render.entries_table(entries, columns, names=snap.image_records))
     return 0
 
 

@@ -265,7 +265,7 @@ class CacheDriver(ABC):
         """What the service's pruner would evict to honour ``max_size``.
 
         The default is Glance's: while the cached bytes are over ``max_size``,
-        evict in :meth:`eviction_order`.  A kind with another rule (Filetracker's
+        evict in :meth:`prune_order`.  A kind with another rule (Filetracker's
         cleaner) overrides this; ``cleaning_level`` (a percentage) means
         something only to such a rule.
         """
@@ -277,13 +277,23 @@ class CacheDriver(ABC):
         victims: list[Entry] = []
         if total >= max_size:
             remaining = total
-            for e in self.eviction_order(entries):
+            for e in self.prune_order(entries, max_size):
                 if remaining <= max_size:
                     break
                 victims.append(e)
                 if e.note is not Note.ROW_WITHOUT_FILE:
                     remaining -= e.size
         return PruneChoice(victims)
+
+    def prune_order(self, entries: Sequence[Entry], max_size: int) -> list[Entry]:
+        """The order a prune down to ``max_size`` evicts in, exact up to where it stops.
+
+        For most kinds this is :meth:`eviction_order`, whatever the target.  A
+        kind whose service asks its database for the next victim after every
+        eviction (Glance's centralized_db) settles the ties at the cut the way
+        that service would.
+        """
+        return self.eviction_order(entries)
 
     @abstractmethod
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:

@@ -119,6 +119,8 @@ def scan_files(
     found: list[FileInfo] = []
     append = found.append
     is_reg, is_lnk = stat.S_ISREG, stat.S_ISLNK
+    # FileInfo(...) without the named tuple's Python-level __new__: a third of the cost.
+    new, info = tuple.__new__, FileInfo
     try:
         with os.scandir(fd) as it:
             for entry in it:
@@ -132,14 +134,17 @@ def scan_files(
                 mode = st.st_mode
                 if is_reg(mode):
                     append(
-                        FileInfo(
-                            name,
-                            prefix + name,
-                            st.st_size,
-                            st.st_atime,
-                            st.st_mtime,
-                            False,
-                            st.st_atime_ns,
+                        new(
+                            info,
+                            (
+                                name,
+                                prefix + name,
+                                st.st_size,
+                                st.st_atime,
+                                st.st_mtime,
+                                False,
+                                st.st_atime_ns,
+                            ),
                         )
                     )
                 elif is_lnk(mode):

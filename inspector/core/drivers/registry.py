@@ -11,16 +11,27 @@ from inspector.core.drivers.base import CacheDriver
 from inspector.core.drivers.filetracker.store import FiletrackerDriver
 from inspector.core.drivers.fsscan import check_directory
 from inspector.core.drivers.glance.api import ApiDriver
+from inspector.core.drivers.glance.centralized_db import CentralizedDbDriver
 from inspector.core.drivers.glance.sqlite import SqliteDriver
 from inspector.core.drivers.glance.xattr import XattrDriver
 from inspector.core.errors import NotACacheError
 from inspector.core.source import CacheSource
 
-#: Every kind, in detection order.
-KINDS: tuple[type[CacheDriver], ...] = (SqliteDriver, XattrDriver, FiletrackerDriver, ApiDriver)
+#: Every kind, in detection order (centralized_db only with a database URL, and
+#: before xattr: on disk a centralized_db node is an xattr cache without hits).
+KINDS: tuple[type[CacheDriver], ...] = (
+    SqliteDriver,
+    CentralizedDbDriver,
+    XattrDriver,
+    FiletrackerDriver,
+    ApiDriver,
+)
 
-#: Every driver by name.
-DRIVERS: dict[str, type[CacheDriver]] = {cls.name: cls for cls in KINDS}
+#: Every driver by name, in the order the kinds were added.
+DRIVERS: dict[str, type[CacheDriver]] = {
+    cls.name: cls
+    for cls in (SqliteDriver, XattrDriver, FiletrackerDriver, ApiDriver, CentralizedDbDriver)
+}
 
 
 def detect(source: CacheSource) -> type[CacheDriver]:

@@ -15,13 +15,11 @@ probe): no driver ever shows or touches them, whatever kind it reads.
 from __future__ import annotations
 
 import os
-import stat
 from abc import abstractmethod
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from inspector.core.drivers import xattrs
 from inspector.core.drivers.base import (
     Action,
     CacheDriver,
@@ -43,7 +41,6 @@ from inspector.core.drivers.fsscan import (
     FileInfo,
     check_directory,
     gc_paused,
-    open_dir_noatime,
     scan_files,
 )
 from inspector.core.drivers.glance.checks import is_image_id, layout_problems
@@ -51,7 +48,6 @@ from inspector.core.errors import (
     CacheError,
     CacheUnreadableError,
     InvalidImageIdError,
-    NotACacheError,
     QueueRefusedError,
     reason_of,
 )
@@ -131,131 +127,6 @@ def has_glance_layout(path: Path) -> bool:
     return any((path / sub).is_dir() for sub in SUBDIRS.values())
 
 
-CENTRALIZED_HINT = (
-    "Its metadata then lives in Glance's central database, shared by every "
-    "glance-api node: changing the files alone would leave that database's rows behind, "
-    "so it is not opened as an xattr or sqlite cache. Cache Inspector does not read "
-    "centralized_db nodes yet; until it does, use Glance's own cache API for this node."
-)
-
-
-def probe_sqlite(path: Path, options: CacheOptions) -> bool:
-    """Whether Glance's sqlite driver wrote the cache at ``path``.
-
-    Decided from what is on disk, never guessed: a ``cache.db`` (the name of
-    ``image_cache_sqlite_db``) means sqlite.  Refused with
-    :class:`NotACacheError` saying what it probably is: a ``cache.db`` that is
-    not a file, another ``*.db`` beside Glance's directories (a renamed
-    database), and a ``cache.db`` whose rows Glance moved into its central
-    database (a centralized_db node after the migration).
-    """
-    db = path / options.sqlite_db
-    try:
-        st = db.lstat()
-    except FileNotFoundError:
-        if has_glance_layout(path):
-            other_dbs = sorted(n for n in _names(path) if n.endswith(".db"))
-            if other_dbs:
-                raise NotACacheError(
-                    f"{path} has no {options.sqlite_db} but holds {', '.join(other_dbs)}: "
-                    "if that is Glance's sqlite database under another name "
-                    f"(image_cache_sqlite_db), open it with --sqlite-db {other_dbs[0]}."
-                ) from None
-        return False
-    except OSError as exc:
-        raise CacheUnreadableError(f"{db} cannot be read: {reason_of(exc)}.") from None
-    if not stat.S_ISREG(st.st_mode):
-        what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-        raise NotACacheError(
-            f"{db} is {what}, not Glance's SQLite database: this directory is not a "
-            "cache Cache Inspector can open safely."
-        )
-    _refuse_migrated(path, options)
-    return True
-
-
-def probe_xattr(path: Path, options: CacheOptions) -> bool:
-    """Whether Glance's xattr driver wrote the cache at ``path``.
-
-    Glance's directories and no database; and where the filesystem has user
-    xattrs, at least one image carrying ``user.hits``, which the xattr driver
-    sets on every image it caches.  A directory whose images carry none is a
-    node of the centralized_db driver (Glance's default), refused with a
-    message saying so.  On a filesystem without xattrs the hits are unknown
-    (the scan says so).  Nothing is written; no atime moves.
-    """
-    if os.path.lexists(path / options.sqlite_db) or not has_glance_layout(path):
-        return False
-    if not xattrs.supported(path):
-        return True
-    seen = 0
-    for _name, full in _image_files(path, options):
-        seen += 1
-        try:
-            if xattrs.get(full, "hits") is not None:
-                return True
-        except OSError:
-            continue
-    if seen:
-        raise NotACacheError(
-            f"{path} looks like a node of Glance's centralized_db cache: it has no "
-            f"{options.sqlite_db}, and none of its {seen:,} cached files carries user.hits, "
-            "which Glance's xattr driver sets on every image it caches. " + CENTRALIZED_HINT
-        )
-    return True
-
-
-def _refuse_migrated(path: Path, options: CacheOptions) -> None:
-    """Refuse a ``cache.db`` emptied by Glance's migration to centralized_db."""
-    import sqlite3
-
-    from inspector.core.drivers.sqlite_uri import readonly_uri
-
-    try:
-        conn = sqlite3.connect(readonly_uri(path / options.sqlite_db), uri=True, timeout=5.0)
-        try:
-            has_rows = conn.execute("SELECT EXISTS (SELECT 1 FROM cached_images)").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return  # a damaged database is the sqlite driver's to report
-    if has_rows:
-        return
-    count = sum(1 for _ in _image_files(path, options))
-    if count:
-        raise NotACacheError(
-            f"{path} looks like a node of Glance's centralized_db cache: its "
-            f"{options.sqlite_db} has no rows but {count:,} images are cached, as Glance leaves "
-            "a node after migrating its sqlite rows into the central database on start-up. "
-            + CENTRALIZED_HINT
-        )
-
-
-def _names(path: Path) -> list[str]:
-    fd = open_dir_noatime(path)
-    try:
-        return os.listdir(fd)
-    finally:
-        os.close(fd)
-
-
-def _image_files(path: Path, options: CacheOptions) -> Iterable[tuple[str, str]]:
-    """(name, path) of the regular files in ``path`` that are not Glance's own."""
-    fd = open_dir_noatime(path)
-    try:
-        with os.scandir(fd) as it:
-            for entry in it:
-                if is_glance_own(entry.name, options):
-                    continue
-                try:
-                    if entry.is_file(follow_symlinks=False):
-                        yield entry.name, os.path.join(path, entry.name)
-                except OSError:
-                    continue
-    finally:
-        os.close(fd)
-
-
 class GlanceDriver(CacheDriver):
     """What every Glance cache driver shares: the directory and its four states."""
 
@@ -314,10 +185,23 @@ class GlanceDriver(CacheDriver):
             entries.extend(self._scan_queue(ticker))
             entries.extend(self._scan_incomplete(ticker))
             entries.extend(self._scan_invalid(ticker))
+            entries, records = self._with_records(entries)
         ticker.report()
         return Snapshot(
-            path=self.path, driver=self.name, entries=entries, warnings=tuple(self.warnings)
+            path=self.path,
+            driver=self.name,
+            entries=entries,
+            warnings=tuple(self.warnings),
+            image_records=records,
         )
+
+    def _with_records(self, entries: list[Entry]) -> tuple[list[Entry], bool]:
+        """Glance's image records on the entries, where its database is known."""
+        if self.source.db_url is None:
+            return entries, False
+        from inspector.core.drivers.glance.records import records_or_warning
+
+        return records_or_warning(entries, self.source.db_url, self.warnings)
 
     def _files(self, state: State, ticker: ProgressTicker) -> list[FileInfo]:
         if state is State.CACHED:

@@ -14,7 +14,8 @@ from typing import Any
 
 from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, ProgressTicker
 from inspector.core.drivers.fsops import open_dir
-from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_sqlite
+from inspector.core.drivers.glance.layout import GlanceDriver, link_note
+from inspector.core.drivers.glance.probe import probe_sqlite
 from inspector.core.drivers.glance.sqlite_rows import (
     BUSY_TIMEOUT_S,
     COLUMNS,
@@ -76,7 +77,9 @@ class SqliteDriver(GlanceDriver):
 
     @classmethod
     def probe(cls, source: CacheSource) -> bool:
-        return source.path is not None and probe_sqlite(source.path, source.options)
+        return source.path is not None and probe_sqlite(
+            source.path, source.options, central=source.db_url is not None
+        )
 
     @property
     def db_path(self) -> Path:

@@ -14,7 +14,8 @@ from inspector.core.drivers import mounts, xattrs
 from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, ProgressTicker
 from inspector.core.drivers.fsops import open_dir
 from inspector.core.drivers.fsscan import FileInfo
-from inspector.core.drivers.glance.layout import GlanceDriver, link_note, probe_xattr
+from inspector.core.drivers.glance.layout import GlanceDriver, link_note
+from inspector.core.drivers.glance.probe import probe_xattr
 from inspector.core.errors import CacheError, reason_of
 from inspector.core.model import Entry, Snapshot, State, make_entry
 from inspector.core.problems import Problem, ProblemKind
@@ -43,7 +44,8 @@ class XattrDriver(GlanceDriver):
 
     @classmethod
     def probe(cls, source: CacheSource) -> bool:
-        return source.path is not None and probe_xattr(source.path, source.options)
+        central = source.db_url is not None and source.kind != cls.name
+        return source.path is not None and probe_xattr(source.path, source.options, central)
 
     def _read_text(self, info: FileInfo, key: str) -> str | None:
         if not self._xattr_ok or info.is_link:

@@ -1,0 +1,500 @@
+"""Glance's centralized_db nodes, written by Glance 33's own driver into SQLite,
+PostgreSQL and MariaDB, read and changed by the inspector, checked with Glance's driver.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspector.core import CacheSource, State, actions, open_source
+from inspector.core.drivers.glance import locks
+from inspector.core.drivers.glance.layout import GLANCE_OWN_NAMES
+from inspector.core.errors import CacheError, NotACacheError
+from tests.services.glance_db import CentralNode, create_image, delete_image
+
+pytestmark = pytest.mark.glance
+
+ONE, TWO = "http://glance-1:9292", "http://glance-2:9292"
+
+
+def uid(n: int) -> str:
+    return f"{n:08x}-1111-4000-8000-{n:012x}"
+
+
+def source(node: CentralNode, **kw: Any) -> CacheSource:
+    return CacheSource(path=Path(node.path), db_url=node.db_url, node=node.node_url, **kw)
+
+
+def glance_rows(node: CentralNode) -> dict[str, tuple[int, int, float, float]]:
+    """Glance's get_cached_images for the node: id -> (size, hits, accessed, modified).
+
+    Glance turns its naive-UTC datetimes into floats with ``.timestamp()``, which
+    reads them as local time; turned back here, in the same time zone.
+    """
+
+    def utc(ts: float) -> float:
+        return datetime.fromtimestamp(ts).replace(tzinfo=UTC).timestamp()
+
+    return {
+        r["image_id"]: (r["size"], r["hits"], utc(r["last_accessed"]), utc(r["last_modified"]))
+        for r in node.cached_images()
+    }
+
+
+def listed(node: CentralNode) -> dict[str, tuple[int, int, float, float]]:
+    snap = open_source(source(node)).scan()
+    assert snap.driver == "centralized_db" and snap.node == node.node_url
+    return {
+        e.id: (e.size, e.hits or 0, e.accessed_ts or 0.0, e.modified_ts or 0.0)
+        for e in snap.of_state(State.CACHED)
+    }
+
+
+def files(node: CentralNode) -> dict[str, int]:
+    """The image files (not Glance's lock files, which oslo.concurrency leaves behind)."""
+    root = Path(node.path)
+    return {
+        p.name: p.stat().st_size
+        for p in root.iterdir()
+        if p.is_file() and p.name not in GLANCE_OWN_NAMES
+    }
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(root)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def approx_equal(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k][:2] == b[k][:2], k
+        assert a[k][2:] == pytest.approx(b[k][2:], abs=1e-5), k
+
+
+# -- reading ----------------------------------------------------------------------
+
+
+def test_each_node_lists_what_glance_lists(
+    glance_db_url: str, glance_db_backend: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    one, two = central_nodes(glance_db_url, ONE), central_nodes(glance_db_url, TWO)
+    for n in range(4):
+        one.cache(uid(n), bytes([n]) * (1000 + n))
+    for n in (1, 3, 5):
+        two.cache(uid(n), bytes([n]) * (1000 + n))
+    one.read(uid(1), times=3)
+    two.read(uid(5))
+    one.start(uid(9), b"partial")
+    one.queue(uid(8))
+    approx_equal(listed(one), glance_rows(one))
+    approx_equal(listed(two), glance_rows(two))
+    assert set(listed(two)) == {uid(1), uid(3), uid(5)}
+    snap = open_source(source(one)).scan()
+    assert {(e.state, e.id) for e in snap.entries if e.state is not State.CACHED} == {
+        (State.QUEUED, uid(8)),
+        (State.INCOMPLETE, uid(9)),
+    }
+    assert all(e.note is None for e in snap.entries)
+    one.finish(uid(9))
+
+
+def test_opening_with_the_database_is_detected_and_the_directory_alone_refused(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(1), b"x" * 100)
+    alone = CacheSource.at(node.path)
+    with pytest.raises(NotACacheError) as info:
+        open_source(alone)
+    message = str(info.value)
+    assert "centralized_db" in message
+    assert "--glance-config FILE" in message and "--db URL [--node URL]" in message
+    # with the database it opens, and the only node in it is this one
+    only = CacheSource(path=Path(node.path), db_url=glance_db_url)
+    driver = open_source(only)
+    assert driver.name == "centralized_db"
+    assert {e.id for e in driver.scan().entries} == {uid(1)}
+
+
+def test_several_nodes_and_none_named_is_refused_with_their_names(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    one = central_nodes(glance_db_url, ONE)
+    central_nodes(glance_db_url, TWO)
+    one.cache(uid(1), b"x" * 100)
+    before = tree(Path(one.path))
+    with pytest.raises(CacheError) as info:
+        open_source(CacheSource(path=Path(one.path), db_url=glance_db_url)).scan()
+    message = str(info.value)
+    assert "holds 2 cache nodes" in message and ONE in message and TWO in message
+    assert "--node URL" in message
+    with pytest.raises(CacheError, match=r"Node http://nope:9292 is not in Glance's database"):
+        nope = CacheSource(path=Path(one.path), db_url=glance_db_url, node="http://nope:9292")
+        open_source(nope).scan()
+    assert tree(Path(one.path)) == before
+
+
+# -- changing ---------------------------------------------------------------------
+
+
+def test_delete_and_prune_leave_the_other_node_alone(
+    glance_db_url: str, glance_db_backend: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    one, two = central_nodes(glance_db_url, ONE), central_nodes(glance_db_url, TWO)
+    for n in range(6):
+        one.cache(uid(n), bytes(1000 * (n + 1)))
+        two.cache(uid(n), bytes(1000 * (n + 1)))
+    two.read(uid(0), times=2)
+    theirs, their_files = glance_rows(two), files(two)
+
+    driver = open_source(source(one))
+    entries = driver.scan().entries
+    shared = next(e for e in entries if e.id == uid(2))
+    assert actions.delete(driver, [shared]).ok
+    assert uid(2) not in glance_rows(one) and not Path(one.path, uid(2)).exists()
+    entries = driver.scan().entries
+    plan = actions.plan_prune(driver, entries, 9000)
+    result = actions.prune(driver, plan)
+    assert result.ok and result.done == len(plan.entries) > 0
+    left = glance_rows(one)
+    assert sum(size for size, *_ in left.values()) <= 9000
+    assert set(left) == set(files(one))  # files and rows went together
+
+    assert glance_rows(two) == theirs  # Glance's own driver: the other node's rows as they were
+    assert files(two) == their_files
+    assert sorted(two.cached_nodes(uid(2))) == [TWO]
+
+
+@pytest.mark.parametrize("evict", [3, 7])
+def test_prune_takes_exactly_what_glances_pruner_takes(
+    glance_databases: Any,
+    glance_db_backend: str,
+    central_nodes: Callable[..., CentralNode],
+    tmp_path: Path,
+    evict: int,
+) -> None:
+    """Rows last accessed at the same time (migrated legacy rows; MariaDB's whole
+    seconds) are taken in the order Glance's own LIMIT 1 query takes them."""
+    url = glance_databases.new(glance_db_backend)
+    node, other = central_nodes(url, ONE), central_nodes(url, TWO)
+    legacy = glance_db_backend == "sqlite"  # strings are refused by SQLite's DateTime type
+    for n in range(24):
+        data = bytes(1000 + 37 * n)
+        node.cache(uid(n), data)
+        if n % 3 == 0:
+            other.cache(uid(n), data)
+    # Rows as Glance's sqlite -> centralized_db migration leaves them: a legacy tie.
+    for n in range(4, 20):
+        node.delete_cache_row(uid(n))
+        when = "2020-01-01T00:00:00" if n < 16 else "2021-06-01T00:00:00"
+        node.insert_cache_details(
+            uid(n), 1000 + 37 * n, last_accessed=when, last_modified=when, as_datetime=legacy
+        )
+    node.close()
+    other.close()
+    # The oldest rows are the tie of 2020: a prune of ``evict`` x 1,200 bytes cuts into it.
+    tie = {uid(n) for n in range(4, 16)}
+    max_size = sum(1000 + 37 * n for n in range(24)) - evict * 1200
+
+    copies = {}
+    for who in ("inspector", "glance"):
+        copy_url = glance_databases.copy(url)
+        shutil.copytree(Path(tmp_path, "node-1"), tmp_path / who)
+        copies[who] = central_nodes(copy_url, ONE, tmp_path / who)
+    ours, glances = copies["inspector"], copies["glance"]
+    before = set(glance_rows(glances))
+
+    driver = open_source(source(ours))
+    plan = actions.plan_prune(driver, driver.scan().entries, max_size)
+    planned = {e.id for e in plan.entries}
+    assert actions.prune(driver, plan).ok
+    glances.prune(max_size)
+    taken = before - set(glance_rows(glances))
+
+    assert taken <= tie and 0 < len(taken) < len(tie)  # the cut is inside the tie
+    assert planned == taken
+    assert set(glance_rows(ours)) == set(glance_rows(glances))
+    assert set(files(ours)) == set(files(glances))
+
+
+def test_clean_and_queue_follow_glances_rules(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(1), b"x" * 100)
+    node.fail(uid(2), b"junk", "checksum mismatch")
+    node.queue(uid(3))
+    driver = open_source(source(node))
+    snap = driver.scan()
+    plan = actions.plan_clean(snap.entries, 86400)
+    assert [(e.id, e.state) for e in plan.entries] == [(uid(2), State.INVALID)]
+    assert actions.clean(driver, plan).ok
+    assert not Path(node.path, "invalid", uid(2)).exists()
+    result = actions.queue(driver, [uid(1), uid(3), uid(4)])
+    assert result.queued == (uid(4),)
+    assert {f.id for f in result.failures} == {uid(1), uid(3)}
+    assert node.queued() == [uid(3), uid(4)]  # Glance's own view of the queue
+    # requeue: out of the cache (this node's row and file), into the queue
+    entry = next(e for e in driver.scan().entries if e.id == uid(1))
+    assert actions.requeue(driver, [entry]).ok
+    assert uid(1) not in glance_rows(node) and uid(1) in node.queued()
+
+
+# -- Glance's image records ---------------------------------------------------------
+
+
+def test_image_records_give_names_and_flag_deleted_images(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    one, two = central_nodes(glance_db_url, ONE), central_nodes(glance_db_url, TWO)
+    kept = create_image(glance_db_url, name="cirros-0.6", data=b"k" * 300)["id"]
+    gone = create_image(glance_db_url, name="old-ubuntu", data=b"g" * 500)["id"]
+    for node in (one, two):
+        node.cache(kept, b"k" * 300)
+        node.cache(gone, b"g" * 500)
+    one.cache(uid(7), b"n" * 100)  # no record at all
+    one.queue(uid(8))
+    delete_image(glance_db_url, gone)
+
+    driver = open_source(source(one))
+    snap = driver.scan()
+    assert snap.image_records
+    shown = {e.id: (e.name, e.image_status) for e in snap.entries}
+    assert shown == {
+        kept: ("cirros-0.6", "active"),
+        gone: ("old-ubuntu", "deleted"),
+        uid(7): (None, None),
+        uid(8): (None, None),
+    }
+    plan = actions.plan_deleted_images(snap.entries)
+    assert [e.id for e in plan.entries] == [gone]
+    assert plan.bytes_freed == 500
+    assert actions.delete(driver, plan.entries, action="clean").ok
+    assert set(glance_rows(one)) == {kept, uid(7)}
+    assert set(glance_rows(two)) == {kept, gone}  # the other node keeps its copy
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_image_records_on_a_sqlite_or_xattr_cache(
+    glance_db_url: str, glance: Any, tmp_path: Path
+) -> None:
+    image = create_image(glance_db_url, name="fedora", data=b"f" * 200)["id"]
+    glance.cache(image, b"f" * 200)
+    glance.cache(uid(1), b"x" * 10)
+    plain = open_source(CacheSource.at(glance.path)).scan()
+    assert not plain.image_records and {e.name for e in plain.entries} == {None}
+    with_db = CacheSource(path=Path(glance.path), db_url=glance_db_url)
+    snap = open_source(with_db).scan()
+    assert snap.driver == glance.kind and snap.image_records
+    assert {e.id: e.name for e in snap.entries} == {image: "fedora", uid(1): None}
+    # an unreachable database: the cache still lists, without names, and says why
+    broken = CacheSource(path=Path(glance.path), db_url=f"sqlite:///{tmp_path}/missing.db")
+    snap = open_source(broken).scan()
+    assert not snap.image_records and len(snap.entries) == 2
+    assert any("image records were not read" in w for w in snap.warnings)
+    assert not Path(tmp_path, "missing.db").exists()
+
+
+# -- bad input: one clear message, nothing changed ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql+psycopg://glance:pw-9f3@127.0.0.1:1/glance", "Cannot connect"),
+        ("mysql+pymysql://glance:pw-9f3@127.0.0.1:1/glance", "Cannot connect"),
+        ("sqlite:///{tmp}/nothing-here.db", "does not exist"),
+        ("sqlite:///{tmp}/empty.db", "has no node_reference, cached_images, images"),
+        ("sqlite:///{tmp}/other.db", "unknown schema"),
+        ("redis://glance:pw-9f3@localhost/0", "not redis"),
+        ("not a url at all", "is not a database URL"),
+    ],
+)
+def test_a_database_that_cannot_be_used_changes_nothing(
+    glance_db_url: str,
+    central_nodes: Callable[..., CentralNode],
+    tmp_path: Path,
+    url: str,
+    message: str,
+) -> None:
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(1), b"x" * 100)
+    sqlite3.connect(tmp_path / "empty.db").close()
+    other = sqlite3.connect(tmp_path / "other.db")
+    other.executescript(
+        "CREATE TABLE node_reference (node_reference_id INTEGER, node_reference_url TEXT);"
+        "INSERT INTO node_reference VALUES (1, 'http://glance-1:9292');"
+        "CREATE TABLE cached_images (id INTEGER, image_id TEXT);"
+        "CREATE TABLE images (id TEXT);"
+    )
+    other.close()
+    url = url.format(tmp=tmp_path)
+    before, their_rows = tree(Path(node.path)), glance_rows(node)
+    with pytest.raises(CacheError) as info:
+        driver = open_source(CacheSource(path=Path(node.path), db_url=url, node=ONE))
+        actions.delete(driver, driver.scan().entries)
+    text = str(info.value)
+    assert message in text and "\n" not in text
+    assert "pw-9f3" not in "".join(traceback.format_exception(info.value))
+    assert tree(Path(node.path)) == before and glance_rows(node) == their_rows
+    assert not Path(tmp_path, "nothing-here.db").exists()
+
+
+def test_a_locked_database_stops_the_delete_before_any_file(
+    glance_db_url: str,
+    glance_db_backend: str,
+    central_nodes: Callable[..., CentralNode],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sqlalchemy as sa
+
+    from inspector.core import glance_db
+
+    monkeypatch.setattr(glance_db, "LOCK_TIMEOUT_S", 1)
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(1), b"x" * 100)
+    driver = open_source(source(node))
+    entries = driver.scan().entries
+    engine = sa.create_engine(glance_db_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as holder:
+        if glance_db_backend == "sqlite":
+            holder.exec_driver_sql("BEGIN IMMEDIATE")  # the whole file, as Glance's writes do
+        else:  # Glance updating the row (a hit) in a transaction still open
+            holder.execute(sa.text("UPDATE cached_images SET hits = hits + 1"))
+        result = actions.delete(driver, entries)
+        holder.rollback()
+    engine.dispose()
+    assert result.done == 0 and result.error is not None
+    assert "stayed locked" in result.error
+    assert Path(node.path, uid(1)).exists() and set(glance_rows(node)) == {uid(1)}
+
+
+HOLD_GLANCE_LOCK = """
+import sys, time
+from oslo_concurrency import lockutils
+with lockutils.external_lock(sys.argv[1], lock_path=sys.argv[2]):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[3]))
+"""
+
+
+def _hold(name: str, lock_dir: str, seconds: float) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_GLANCE_LOCK, name, lock_dir, str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "held"
+    return child
+
+
+def _stop(child: subprocess.Popen[str]) -> None:
+    if child.poll() is None:
+        child.kill()
+    child.communicate()
+
+
+def test_prune_waits_for_glances_own_prune_lock(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """oslo.concurrency's own external lock, held as glance-api's cache prune holds it."""
+    node = central_nodes(glance_db_url, ONE)
+    for n in range(3):
+        node.cache(uid(n), bytes(1000))
+    driver = open_source(source(node))
+    plan = actions.plan_prune(driver, driver.scan().entries, 1500)
+    monkeypatch.setattr(locks, "LOCK_WAIT_S", 0.5)
+    child = _hold(locks.PRUNE_LOCK, node.path, 3)
+    try:
+        result = actions.prune(driver, plan)
+    finally:
+        _stop(child)
+    assert result.done == 0 and result.error is not None
+    assert "Glance is pruning this cache" in result.error
+    assert set(glance_rows(node)) == {uid(0), uid(1), uid(2)}
+    # released while we wait: the prune goes ahead
+    monkeypatch.setattr(locks, "LOCK_WAIT_S", 20)
+    child = _hold(locks.PRUNE_LOCK, node.path, 1)
+    started = time.monotonic()
+    result = actions.prune(driver, plan)
+    _stop(child)
+    assert result.ok and result.done == 2 and time.monotonic() - started > 0.5
+    assert set(glance_rows(node)) == {uid(0), uid(1), uid(2)} - {e.id for e in plan.entries}
+
+
+def test_clean_takes_glances_clean_lock_in_its_lock_path(
+    glance_db_url: str,
+    central_nodes: Callable[..., CentralNode],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    node = central_nodes(glance_db_url, ONE)
+    node.fail(uid(1), b"junk", "broken stream")
+    lock_path = tmp_path / "locks"
+    lock_path.mkdir()
+    from dataclasses import replace
+
+    src = source(node)
+    src = replace(src, options=replace(src.options, lock_path=lock_path))
+    driver = open_source(src)
+    plan = actions.plan_clean(driver.scan().entries, 86400)
+    monkeypatch.setattr(locks, "LOCK_WAIT_S", 0.3)
+    child = _hold(locks.CLEAN_LOCK, str(lock_path), 3)
+    try:
+        result = actions.clean(driver, plan)
+    finally:
+        _stop(child)
+    assert result.error is not None and "Glance is cleaning this cache" in result.error
+    assert Path(node.path, "invalid", uid(1)).exists()
+    assert actions.clean(driver, plan).ok
+    assert not Path(node.path, "invalid", uid(1)).exists()
+    assert (lock_path / locks.CLEAN_LOCK).exists()
+
+
+# -- secrets ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("glance_db_backend", ["postgresql", "mariadb"])
+def test_the_password_appears_in_no_message_log_or_name(
+    glance_db_url: str,
+    central_nodes: Callable[..., CentralNode],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from urllib.parse import urlsplit
+
+    password = urlsplit(glance_db_url).password
+    assert password
+    caplog.set_level("DEBUG")
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(1), b"x" * 100)
+    src = source(node)
+    texts = [src.display_name(), src.settings_key(), repr(src.display_name())]
+    driver = open_source(src)
+    snap = driver.scan()
+    texts += [str(snap), repr(driver.db.display)]
+    wrong = glance_db_url.replace(password, "not-the-" + password)
+    for bad in (
+        CacheSource(path=Path(node.path), db_url=glance_db_url, node="http://nope:1"),
+        CacheSource(path=Path(node.path), db_url=wrong, node=ONE),
+    ):
+        with pytest.raises(CacheError) as info:
+            open_source(bad).scan()
+        texts.append("".join(traceback.format_exception(info.value)))
+        texts.append(bad.display_name())
+    texts.append(caplog.text)
+    assert all(password not in t for t in texts)
+    assert any("***" in t for t in texts)
