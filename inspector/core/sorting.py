@@ -85,6 +85,8 @@ KEYS: dict[str, Callable[[Entry, Clock | None], Any]] = {
     "version": lambda e, c: e.version,
     "links": lambda e, c: e.links,
     "locked": lambda e, c: e.locked,
+    "name": lambda e, c: e.name,
+    "image_status": lambda e, c: e.image_status,
 }
 
 #: Other names people type for the same keys.
@@ -147,6 +149,8 @@ _ATTRIBUTES = {
     "version": "version",
     "links": "links",
     "locked": "locked",
+    "name": "name",
+    "image_status": "image_status",
 }
 
 

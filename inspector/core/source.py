@@ -90,6 +90,8 @@ class CacheSource:
     def display_name(self) -> str:
         """How the user sees it: the path, the node and its database (no password)."""
         parts = []
+        if self.config is not None and self.path is None:
+            parts.append(str(self.config))  # not read yet: the file that names it
         if self.path is not None:
             parts.append(str(self.path))
         if self.api is not None:
@@ -105,6 +107,8 @@ class CacheSource:
         """A window title: the directory's name, or the node's host."""
         if self.path is not None:
             return self.path.name or str(self.path)
+        if self.config is not None:
+            return self.config.name
         url = self.api or self.node or ""
         return urllib.parse.urlsplit(url).netloc or url or "cache"
 
@@ -119,6 +123,8 @@ class CacheSource:
                 redact_url(self.api) if self.api else "",
                 self.cloud or "",
             ]
+            # A glance-api.conf not read yet is known by its file alone.
+            + ([f"config:{self.config}"] if self.config is not None and self.path is None else [])
         )
         return hashlib.sha1(
             text.encode("utf-8", "surrogateescape"), usedforsecurity=False

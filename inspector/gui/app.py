@@ -8,13 +8,14 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from inspector import __version__
-from inspector.core import DRIVERS
+from inspector.core import DRIVERS, CacheSource
 from inspector.gui.icons import APP_ID, app_icon
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,18 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--driver", choices=sorted(DRIVERS), help="the cache's kind (default: detect)")
     p.add_argument("--read-only", action="store_true", help="never change the cache")
     p.add_argument(
+        "--glance-config",
+        type=Path,
+        metavar="FILE",
+        help="open the cache this glance-api.conf configures (instead of PATH)",
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="Glance's database (SQLAlchemy URL): a centralized_db node's rows, image names",
+    )
+    p.add_argument("--node", metavar="URL", help="the node's worker_self_reference_url")
+    p.add_argument(
         "--font-size",
         type=float,
         metavar="POINTS",
@@ -44,7 +57,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         metavar="SECONDS",
         help=argparse.SUPPRESS,  # smoke tests: quit cleanly after this long
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.glance_config is not None and (args.path or args.db or args.node):
+        p.error("--glance-config names the cache by itself: give no PATH, --db or --node with it")
+    if args.db is not None and args.path is None:
+        p.error("--db needs the node's cache directory (PATH)")
+    if args.node is not None and args.db is None:
+        p.error("--node needs --db URL (the database the node's rows are in)")
+    return args
 
 
 #: The error boxes shown: a box nobody keeps a reference to is destroyed at once.
@@ -89,14 +109,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: app.quit())
 
     settings = QSettings()
+    named = args.glance_config is not None or args.db is not None
     window = MainWindow(
-        None if args.demo else args.path,
+        None if args.demo or named else args.path,
         driver=args.driver,
         read_only=args.read_only,
         settings=settings,
     )
     if args.demo:
         window.open_demo()
+    elif args.glance_config is not None:
+        window.open_source(CacheSource(config=args.glance_config.expanduser().absolute()))
+    elif args.db is not None:
+        path = Path(args.path).expanduser().absolute()
+        window.open_source(CacheSource(path, args.driver, args.db, args.node))
     elif args.path is None and window.settings.last():
         window.open_recent(window.settings.last() or "")
     window.show()

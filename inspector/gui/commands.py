@@ -36,6 +36,10 @@ class CommandState:
     rows: int = 0
     counts: dict[State, int] = field(default_factory=dict)
     problems: int = 0
+    #: Cached images whose image was deleted in Glance (when its records are known).
+    deleted: int = 0
+    #: The entries carry Glance's image records (names, status).
+    names: bool = False
     capabilities: Capabilities | None = None
 
     def can_change(self, action: Action) -> bool:
@@ -75,6 +79,13 @@ def _stuck(s: CommandState) -> int:
 
 SPECS: tuple[Spec, ...] = (
     Spec("open", "&Open Cache…", "file", "Ctrl+O", "open"),
+    Spec(
+        "open_config",
+        "Open Glance &Configuration…",
+        "file",
+        "Ctrl+Shift+O",
+        tip="Open the cache a node's glance-api.conf names, with its database and settings",
+    ),
     Spec("demo", "Open &Demo Cache", "file"),
     Spec(
         "export",
@@ -185,6 +196,14 @@ SPECS: tuple[Spec, ...] = (
         toolbar=True,
     ),
     Spec(
+        "clean_deleted",
+        "Clean Images &Deleted in Glance…",
+        "cache",
+        tip="Delete the cached images whose image was deleted in Glance",
+        rule=lambda s: s.can_change(Action.DELETE) and s.deleted > 0,
+        change=True,
+    ),
+    Spec(
         "verify",
         "&Verify Checksums…",
         "cache",
@@ -211,6 +230,7 @@ class Commands(QObject):
     """The window's actions, built from :data:`SPECS`; ``commands.delete`` is the Delete action."""
 
     open: QAction
+    open_config: QAction
     demo: QAction
     export: QAction
     quit: QAction
@@ -229,6 +249,7 @@ class Commands(QObject):
     queue: QAction
     prune: QAction
     clean: QAction
+    clean_deleted: QAction
     about: QAction
 
     def __init__(self, window: QMainWindow) -> None:
@@ -340,12 +361,14 @@ class Commands(QObject):
             action.setEnabled(bool(spec.rule(state)))
             if spec.change:
                 action.setStatusTip(action.toolTip() + why)
+        self.actions["clean_deleted"].setVisible(state.names)
 
 
 def _needed(name: str) -> Action | None:
     return {
         "delete": Action.DELETE,
         "delete_all": Action.DELETE,
+        "clean_deleted": Action.DELETE,
         "requeue": Action.REQUEUE,
         "queue": Action.QUEUE,
         "prune": Action.PRUNE,

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QStackedWidget, QWidget
 from inspector.core import CacheSource, Limits
 from inspector.core.demo import build_demo_cache
 from inspector.gui.cache.columns import Context
-from inspector.gui.cache.controller import CacheController, ReadResult
+from inspector.gui.cache.controller import CacheController
 from inspector.gui.cache.operations import Operations
 from inspector.gui.cache.page import CachePage
+from inspector.gui.cache.reading import ReadResult
 from inspector.gui.cache.trust_operations import TrustOperations
 from inspector.gui.commands import Commands
 from inspector.gui.dialogs.about import show_about
@@ -130,9 +131,11 @@ class MainWindow(QMainWindow):
             notes.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.empty_page.open_requested.connect(self.choose_cache)
         self.empty_page.demo_requested.connect(self.open_demo)
+        self.empty_page.config_requested.connect(self.choose_config)
         self.empty_page.recent_chosen.connect(self.open_recent)
         for name, slot in {
             "open": self.choose_cache,
+            "open_config": self.choose_config,
             "demo": self.open_demo,
             "export": ops.choose_export,
             "quit": self.close,
@@ -146,6 +149,7 @@ class MainWindow(QMainWindow):
             "queue": ops.queue_images,
             "prune": ops.prune,
             "clean": ops.clean,
+            "clean_deleted": ops.clean_deleted,
             "about": lambda: show_about(self),
             "verify": self.trust.verify_selected,
             "repair": self.trust.repair,
@@ -178,6 +182,27 @@ class MainWindow(QMainWindow):
         dialog.fileSelected.connect(self.open_cache)
         dialog.open()
         self.operations.dialog = dialog
+
+    @Slot()
+    def choose_config(self) -> None:
+        """File ▸ Open Glance Configuration…: a node's glance-api.conf names its cache."""
+        dialog = QFileDialog(self, self.tr("Open Glance Configuration"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters([self.tr("Glance configuration (*.conf)"), self.tr("All files (*)")])
+        source = self.controller.source
+        if source is not None and source.config is not None:
+            dialog.setDirectory(str(source.config.parent))
+        else:
+            dialog.setDirectory("/etc/glance" if os.path.isdir("/etc/glance") else "")
+        dialog.fileSelected.connect(self.open_config)
+        dialog.open()
+        self.operations.dialog = dialog
+
+    @Slot(str)
+    def open_config(self, path: str | os.PathLike[str]) -> None:
+        """Open the cache the glance-api.conf at ``path`` configures (read off the GUI thread):
+        its directory, kind, database, node, maximum size and stall time."""
+        self.open_source(CacheSource(config=Path(path).expanduser().absolute()))
 
     @Slot()
     def open_demo(self) -> None:

@@ -38,10 +38,23 @@ def test_glance_has_every_action_and_read_only_disables_them(qtbot: Any) -> None
     counts = {State.CACHED: 5, State.INVALID: 1}
     commands.update(
         CommandState(
-            has_reading=True, selected=1, rows=5, counts=counts, capabilities=GLANCE, problems=2
+            has_reading=True,
+            selected=1,
+            rows=5,
+            counts=counts,
+            capabilities=GLANCE,
+            problems=2,
+            deleted=1,
+            names=True,
         )
     )
     assert all(a.isVisible() and a.isEnabled() for a in commands.change_actions())
+    # Without Glance's image records there is nothing to call deleted in Glance.
+    commands.update(
+        CommandState(has_reading=True, selected=1, rows=5, counts=counts, capabilities=GLANCE)
+    )
+    assert not commands.clean_deleted.isVisible()
+    assert all(a.isVisible() for a in commands.change_actions() if a is not commands.clean_deleted)
     commands.update(
         CommandState(
             has_reading=True,

@@ -160,8 +160,41 @@ def _kind_column(name: str) -> Column | None:
     return None
 
 
-def columns_for(state: State, fields: tuple[str, ...] | None = None) -> list[Column]:
-    """The columns of ``state``'s table; ``fields``: a kind's own (its capabilities')."""
+def _status_tip(e: Entry, c: Context) -> str:
+    if e.image_status == "deleted":
+        return _tr("deleted in Glance: no one can ask for it again, so it only takes space")
+    if e.image_status is None:
+        return _tr("no image record in Glance's database (purged, or another deployment's)")
+    return _tr("the image's status in Glance")
+
+
+def name_columns() -> list[Column]:
+    """The image's name and its status in Glance, from Glance's image records."""
+    return [
+        Column("name", _tr("Name"), lambda e, c: e.name or "", "name", lambda e, c: e.name or ""),
+        Column(
+            "image_status",
+            _tr("In Glance"),
+            lambda e, c: e.image_status or _tr("(no record)"),
+            "image_status",
+            _status_tip,
+        ),
+    ]
+
+
+def columns_for(
+    state: State, fields: tuple[str, ...] | None = None, names: bool = False
+) -> list[Column]:
+    """The columns of ``state``'s table; ``fields``: a kind's own (its capabilities');
+    ``names``: the entries carry Glance's image records (name, status), shown after the id."""
+    made = _columns_for(state, fields)
+    if names:
+        at = next((i + 1 for i, c in enumerate(made) if c.key == "id"), 0)
+        made[at:at] = name_columns()
+    return made
+
+
+def _columns_for(state: State, fields: tuple[str, ...] | None) -> list[Column]:
     if fields is not None:
         made = [_kind_column(f) for f in fields if f != "state"]
         return [c for c in made if c is not None]
@@ -243,4 +276,4 @@ def columns_for(state: State, fields: tuple[str, ...] | None = None) -> list[Col
 
 def sort_key_of(state: State, column_key: str) -> str:
     """The core sort key behind one of ``state``'s columns."""
-    return next(c.sort for c in columns_for(state) if c.key == column_key)
+    return next(c.sort for c in columns_for(state, names=True) if c.key == column_key)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
@@ -21,72 +20,25 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 from inspector.core import (
     CacheSource,
     Entry,
-    IdRule,
     Limits,
     Reading,
-    ScanCancelled,
     State,
     audit,
-    read,
     stats,
 )
 from inspector.core.actions import JobProgress, JobResult, plan_prune
-from inspector.core.tree import Folder, build_tree
 from inspector.gui.cache.columns import Context
-from inspector.gui.cache.entry_model import SortSpec, index_of, sorted_rows
-from inspector.gui.workers import Cancelled, MainThreadGarbageCollector, Reporter, Runner, Task
+from inspector.gui.cache.entry_model import SortSpec, sorted_rows
+from inspector.gui.cache.reading import ReadResult, prepare, settings_source
+from inspector.gui.workers import MainThreadGarbageCollector, Reporter, Runner, Task
 
 log = logging.getLogger(__name__)
 
 #: How long the watcher waits for the service to settle before rereading.
 WATCH_DEBOUNCE_MS = 500
-
-
-@dataclass(frozen=True)
-class ReadResult:
-    """A reading, with each state's rows already sorted for its table (off the GUI thread)."""
-
-    reading: Reading
-    rows: dict[State, list[Entry]]
-    #: Each state's ids to their place in ``rows``.
-    row_of: dict[State, dict[str, int]]
-    #: The order ``rows`` are in, and the clock it was taken with.
-    sorts: dict[State, SortSpec | None]
-    context: Context
-    #: The folders of a kind whose ids are paths (a Filetracker store), else ``None``.
-    tree: Folder | None = None
-
-
-def prepare(
-    source: CacheSource,
-    read_only: bool,
-    sorts: dict[State, SortSpec | None],
-    context: Context,
-    reporter: Reporter,
-) -> ReadResult:
-    """Read ``source`` and lay its rows out for the tables; runs on a worker thread."""
-    try:
-        reading = read(source, lambda n: reporter.progress(n), read_only=read_only)
-    except ScanCancelled:
-        raise Cancelled from None
-    _ = reading.summary  # worked out here, off the GUI thread
-    rows: dict[State, list[Entry]] = {s: [] for s in reading.driver.states}
-    for e in reading.snapshot.entries:
-        rows.setdefault(e.state, []).append(e)
-    for state in rows:
-        rows[state] = sorted_rows(rows[state], sorts.get(state), context)
-    row_of = {s: index_of(r) for s, r in rows.items()}
-    tree = None
-    if reading.driver.capabilities.id_rule is IdRule.PATH:
-        tree = build_tree(reading.snapshot.entries)
-    result = ReadResult(reading, rows, row_of, sorts, context, tree)
-    gc.freeze()  # long-lived, acyclic: no collection need walk them again
-    return result
-
-
-def settings_source(source: CacheSource) -> CacheSource:
-    """The source as settings and the runner's lanes know it: the same whatever kind was named."""
-    return replace(source, kind=None)
+#: How often a cache whose metadata lives in a database (or behind a node's API) is
+#: read again: its hits and rows change there, where no file watcher sees them.
+POLL_MS = 15_000
 
 
 class CacheController(QObject):
@@ -122,6 +74,9 @@ class CacheController(QObject):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(WATCH_DEBOUNCE_MS)
         self.debounce.timeout.connect(self.refresh)
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self._poll)
         runner.started.connect(self._started)
         runner.progress.connect(self._progress)
         runner.note.connect(self._note)
@@ -158,6 +113,7 @@ class CacheController(QObject):
 
     def close(self) -> None:
         self.debounce.stop()
+        self.poll.stop()
         self._unwatch()
         if self.source is not None:
             self.runner.cancel(source=self.key)
@@ -272,6 +228,21 @@ class CacheController(QObject):
         if existing:
             self.watcher.addPaths(existing)
 
+    def _follow(self, reading: Reading) -> None:
+        """Watch the files of ``reading``'s cache, and poll what lives elsewhere."""
+        self._watch(reading.driver.watch_paths())
+        remote = reading.source.db_url is not None or not reading.driver.capabilities.local
+        if remote and not self.poll.isActive():
+            self.poll.start()
+        elif not remote:
+            self.poll.stop()
+
+    @Slot()
+    def _poll(self) -> None:
+        reading_now = "read" in self._tasks.values()
+        if not self.busy and not reading_now:
+            self.refresh()
+
     @Slot(str)
     def _disk_changed(self, _path: str) -> None:
         if not self.busy:  # a job's own changes are read once, when it ends
@@ -341,7 +312,7 @@ class CacheController(QObject):
                 value.reading.source.display_name(),
                 len(value.reading.snapshot.entries),
             )
-            self._watch(value.reading.driver.watch_paths())
+            self._follow(value.reading)
             MainThreadGarbageCollector.settle()
             self.read_done.emit(value)
         elif what == "stats":

@@ -77,15 +77,20 @@ class EntryTableModel(QAbstractTableModel):
     """
 
     def __init__(
-        self, state: State, parent: Any = None, fields: tuple[str, ...] | None = None
+        self,
+        state: State,
+        parent: Any = None,
+        fields: tuple[str, ...] | None = None,
+        names: bool = False,
     ) -> None:
         super().__init__(parent)
         self.state = state
-        self.columns: list[Column] = columns_for(state, fields)
+        self.columns: list[Column] = columns_for(state, fields, names)
         self._rows: list[Entry] = []  # the rows shown: those the filter lets through
         self._row_of: dict[str, int] = {}
         self._all: Sequence[Entry] = ()  # every entry of the last update
         self._filter = ""
+        self._deleted_only = False  # only images deleted in Glance
         #: Sorts a big table off the GUI thread: (rows, spec, context, done) -> None.
         self.sorter: Sorter | None = None
         self._generation = 0  # counts changes of the rows, so a late sort is dropped
@@ -159,19 +164,27 @@ class EntryTableModel(QAbstractTableModel):
 
     # -- filtering -------------------------------------------------------------
 
-    def set_filter(self, text: str) -> None:
-        """Show only the entries whose id holds ``text`` (any case); "" shows all."""
+    def set_filter(self, text: str, deleted_only: bool = False) -> None:
+        """Show only the entries whose id (or image name) holds ``text`` (any case), and
+        with ``deleted_only`` only images deleted in Glance; "" and False show all."""
         needle = text.strip().lower()
-        if needle == self._filter:
+        if needle == self._filter and deleted_only == self._deleted_only:
             return
-        self._filter = needle
+        self._filter, self._deleted_only = needle, deleted_only
         self._relayout(self._visible(self._all), presorted=False)
+
+    def _filtering(self) -> bool:
+        return bool(self._filter) or self._deleted_only
 
     def _visible(self, entries: Sequence[Entry]) -> Sequence[Entry]:
         needle = self._filter
+        if self._deleted_only:
+            entries = [e for e in entries if e.image_status == "deleted"]
         if not needle:
             return entries
-        return [e for e in entries if needle in e.id.lower()]
+        return [
+            e for e in entries if needle in e.id.lower() or (e.name and needle in e.name.lower())
+        ]
 
     def entry(self, row: int) -> Entry:
         return self._rows[row]
@@ -260,7 +273,7 @@ class EntryTableModel(QAbstractTableModel):
         """
         self._all = entries
         self._generation += 1
-        if self._filter:
+        if self._filtering():
             entries, row_of = self._visible(entries), None  # the order stays: presorted holds
         if row_of is None:
             row_of = index_of(entries)

@@ -22,6 +22,7 @@ from inspector.gui.dialogs.confirm import ConfirmBox, result_box
 from inspector.gui.dialogs.plan import CleanDialog, PlanDialog, PruneDialog
 from inspector.gui.dialogs.queue import QueueDialog
 from inspector.gui.dialogs.result import describe, named
+from inspector.report import formatting
 from inspector.report.records import write_csv, write_json
 
 
@@ -155,6 +156,31 @@ class Operations(QObject):
         stall = self.limits().stall_time
         dialog = CleanDialog(reading.snapshot.entries, stall or 0.0, self.window)
         self._open_plan(dialog, self.tr("Cleaning"), actions.clean, driver)
+
+    @Slot()
+    def clean_deleted(self) -> None:
+        """Delete the cached images whose image was deleted in Glance, after a preview."""
+        driver, reading = self.driver(), self.controller.reading
+        if driver is None or reading is None or not self.can(Action.DELETE):
+            return
+        plan = actions.plan_deleted_images(reading.snapshot.entries)
+        entries = list(plan.entries)
+        if not entries:
+            self.note.emit(self.tr("No cached image was deleted in Glance."))
+            return
+        self.confirm(
+            self.tr("Clean %s deleted in Glance?") % describe(entries),
+            self.tr(
+                "%s\n\nTheir images were deleted in Glance, so no one can ask for them again: "
+                "their files and this node's rows go, frees %s. Other nodes' caches are "
+                "not touched."
+            )
+            % (named(entries), formatting.size(sum(e.size for e in entries))),
+            self.tr("Clean"),
+            lambda: self._submit(
+                self.tr("Cleaning"), lambda p: actions.delete(driver, entries, p, action="clean")
+            ),
+        )
 
     def _open_plan(
         self,

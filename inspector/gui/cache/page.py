@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from inspector.core import STATES, CacheSource, Capabilities, Entry, IdRule, Reading, State
 from inspector.core.audit import AuditReport
 from inspector.core.freeing import freed_bytes
 from inspector.gui.cache.columns import DEFAULT_SORT, Context
-from inspector.gui.cache.controller import ReadResult
 from inspector.gui.cache.entry_model import EntryTableModel, Sorter, SortSpec
 from inspector.gui.cache.entry_view import EntryTableView
+from inspector.gui.cache.filter_bar import FilterBar
 from inspector.gui.cache.filter_proxy import IdFilterProxy
 from inspector.gui.cache.folders_view import FoldersView
 from inspector.gui.cache.header import CacheHeader
 from inspector.gui.cache.problems_view import ProblemsView
+from inspector.gui.cache.reading import ReadResult
 from inspector.gui.cache.stats_view import StatisticsView
 from inspector.gui.commands import CommandState
 from inspector.gui.icons import icon
@@ -62,21 +63,10 @@ class CachePage(QWidget):
         self.header = CacheHeader()
         layout.addWidget(self.header)
 
-        filter_row = QHBoxLayout()
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText(self.tr("Filter by image id (Ctrl+F)"))
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setAccessibleName(self.tr("Filter by image id"))
-        self.filter_timer = QTimer(self)
-        self.filter_timer.setSingleShot(True)
-        self.filter_timer.setInterval(150)
-        self.filter_timer.timeout.connect(self.apply_filter)
-        self.filter_edit.textChanged.connect(self.filter_timer.start)
-        filter_label = QLabel(self.tr("F&ilter:"))
-        filter_label.setBuddy(self.filter_edit)
-        filter_row.addWidget(filter_label)
-        filter_row.addWidget(self.filter_edit, 1)
-        layout.addLayout(filter_row)
+        self.filter_bar = FilterBar()
+        self.filter_edit, self.filter_timer = self.filter_bar.edit, self.filter_bar.timer
+        self.filter_bar.changed.connect(self.apply_filter)
+        layout.addWidget(self.filter_bar)
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(self.tr("Entry states"))
@@ -99,6 +89,9 @@ class CachePage(QWidget):
         #: Sorts big tables off the GUI thread (set by the window: the controller's).
         self.sorter: Sorter | None = None
         self._fields: tuple[str, ...] | None = None
+        self._names = False  # the entries carry Glance's image records
+        #: Cached images deleted in Glance, in the last reading.
+        self.deleted = 0
         self.set_states(STATES)
 
     # -- tabs ------------------------------------------------------------------
@@ -108,16 +101,21 @@ class CachePage(QWidget):
         self.set_kind(states)
 
     def set_kind(
-        self, states: Sequence[State], fields: tuple[str, ...] | None = None, folders: bool = False
+        self,
+        states: Sequence[State],
+        fields: tuple[str, ...] | None = None,
+        folders: bool = False,
+        names: bool = False,
     ) -> None:
-        """The tabs of a kind: a table per state (with its own columns, ``fields``), the
-        Folders of a kind with path-like ids, Statistics and Problems."""
-        kind = (tuple(states), fields, folders)
+        """The tabs of a kind: a table per state (with its own columns, ``fields``, and
+        Glance's image names and status with ``names``), the Folders of a kind with
+        path-like ids, Statistics and Problems."""
+        kind = (tuple(states), fields, folders, names)
         if kind == self._kind:
             return
-        if fields != self._fields:
+        if fields != self._fields or names != self._names:
             self._drop_tables()
-            self._fields = fields
+            self._fields, self._names = fields, names
         self.tabs.blockSignals(True)
         self.tabs.clear()
         for state in states:
@@ -145,7 +143,7 @@ class CachePage(QWidget):
                 table.pop(state)
 
     def _make_table(self, state: State) -> None:
-        model = EntryTableModel(state, self, self._fields)
+        model = EntryTableModel(state, self, self._fields, self._names)
         model.sorter = self.sorter
         proxy = IdFilterProxy(model, self)
         view = EntryTableView(proxy, self.tr("%s entries") % self.tr(STATE_TITLES[state]))
@@ -252,11 +250,15 @@ class CachePage(QWidget):
         self.header.set_cache(reading.source.display_name(), reading.driver.title, read_only, why)
         self.header.set_summary(reading.summary, caps.states, caps.has_hits)
         own = caps.columns if caps.columns != GLANCE_COLUMNS else None
-        self.set_kind(caps.states, own, result.tree is not None)
+        names = reading.snapshot.image_records
+        self.set_kind(caps.states, own, result.tree is not None, names)
         self.folders_view.show_tree(result.tree)
-        what = self.tr("image id") if caps.id_rule is IdRule.NAME else self.tr("name")
-        self.filter_edit.setPlaceholderText(self.tr("Filter by %s (Ctrl+F)") % what)
-        self.filter_edit.setAccessibleName(self.tr("Filter by %s") % what)
+        if names:
+            self.filter_bar.set_subject("image id or name")
+        else:
+            self.filter_bar.set_subject("image id" if caps.id_rule is IdRule.NAME else "name")
+        self.deleted = self.deleted_count(result.rows.get(State.CACHED, [])) if names else 0
+        self.filter_bar.set_deleted(names, self.deleted)
         self.stats_view.set_kind(caps.has_hits, result.tree is not None)
         self.stats_view.show_folders(result.tree)
         for state in self.states:
@@ -302,10 +304,15 @@ class CachePage(QWidget):
 
     @Slot()
     def apply_filter(self) -> None:
-        text = self.filter_edit.text().strip()
-        for proxy in self.proxies.values():
-            proxy.setFilterFixedString(text)
+        text, deleted_only = self.filter_bar.text(), self.filter_bar.deleted_only()
+        for model in self.models.values():
+            model.set_filter(text, deleted_only)
         self.selection_changed.emit()
+
+    @staticmethod
+    def deleted_count(cached: Sequence[Entry]) -> int:
+        """Cached images whose image was deleted in Glance."""
+        return sum(1 for e in cached if e.image_status == "deleted")
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus()
@@ -326,6 +333,8 @@ class CachePage(QWidget):
             counts={s: self.models[s].total() for s in self.states},
             capabilities=reading.driver.capabilities if reading else None,
             problems=len(report.problems) if report else 0,
+            deleted=self.deleted,
+            names=self._names,
         )
 
     def selection_text(self) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 class EmptyPage(QWidget):
     open_requested = Signal()
     demo_requested = Signal()
+    config_requested = Signal()
     #: A recent cache was chosen (its entry in the recent list).
     recent_chosen = Signal(str)
 
@@ -32,7 +33,9 @@ class EmptyPage(QWidget):
         hint = QLabel(
             self.tr(
                 "Open a Glance image cache directory (the image_cache_dir of a glance-api "
-                "node) to see what it holds, or try a demo cache."
+                "node) to see what it holds, or the node's glance-api.conf (needed for "
+                "Glance's default centralized_db cache, whose rows live in its database), "
+                "or try a demo cache."
             )
         )
         hint.setWordWrap(True)
@@ -41,9 +44,12 @@ class EmptyPage(QWidget):
         buttons.addStretch(1)
         self.open_button = QPushButton(self.tr("&Open Cache…"))
         self.open_button.clicked.connect(self.open_requested)
+        self.config_button = QPushButton(self.tr("Open Glance &Configuration…"))
+        self.config_button.clicked.connect(self.config_requested)
         self.demo_button = QPushButton(self.tr("Open &Demo Cache"))
         self.demo_button.clicked.connect(self.demo_requested)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.config_button)
         buttons.addWidget(self.demo_button)
         buttons.addStretch(1)
         self.recent_list = QListWidget()
