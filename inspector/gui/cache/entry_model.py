@@ -131,6 +131,8 @@ class EntryTableModel(QAbstractTableModel):
                 return WARNING_COLOR
             if self.state is State.INCOMPLETE and self.is_stalled(entry):
                 return STALLED_COLOR
+            if col.key == "image_status" and entry.image_status == "deleted":
+                return STALLED_COLOR  # waste: the tooltip says why, the text says "deleted"
         return None
 
     def is_stalled(self, entry: Entry) -> bool:

@@ -128,4 +128,6 @@ COLUMN_SAMPLES = {
     "error": "0" * 24,
     "note": "0" * 24,
     "checksum": "0" * 24,
+    "name": "ubuntu-24.04-server-cloudimg-amd64",
+    "image_status": "(no record)",
 }
