@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from inspector.cli.commands import audit, change, history, listing, metadata, verify
+from inspector.cli.commands import audit, change, fleet, history, listing, metadata, verify
 
 #: Modules with ``register(subparsers)``; each parser's ``func`` runs the command.
-COMMANDS: tuple[ModuleType, ...] = (listing, change, audit, verify, metadata, history)
+COMMANDS: tuple[ModuleType, ...] = (listing, change, audit, verify, metadata, history, fleet)
