@@ -8,7 +8,9 @@ on a unix socket for ``postgresql``).  ``--nodes`` nodes with ``--rows`` rows ea
 are bulk-loaded (COPY on PostgreSQL, executemany on SQLite): a quarter of every
 node's rows are images cached on every node, the rest spread over a pool three
 times as large (each such image on a third of the nodes); Glance has a
-record for nine images in ten, a tenth of them deleted.  Then ANALYZE, and as
+record for nine images in ten, a tenth of them deleted.  The first images by id
+are those on every node: the matrix of ``--images`` images holds the most
+(image, node) pairs it can (50,000 by default).  Then ANALYZE, and as
 the median of ``--runs`` runs, each timed figure beside its floor, run in turn:
 
 - ``summary``: ``read_fleet_summary`` (one GROUP BY per node, connecting
