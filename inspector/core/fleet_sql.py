@@ -3,8 +3,8 @@
 Three SELECTs, all SQLAlchemy Core, alike on SQLite, PostgreSQL and MariaDB:
 
 * :data:`NODE_TOTALS`: every node of ``node_reference`` with the count, bytes,
-  hits and latest access of its ``cached_images`` rows (a LEFT OUTER JOIN, so
-  a node without rows is there with zeros), one GROUP BY;
+  hits and latest access of its ``cached_images`` rows (one GROUP BY, LEFT
+  OUTER JOINed to the nodes, so a node without rows is there with zeros);
 * :data:`IMAGE_TOTALS`: how many distinct images the fleet caches, on how
   many on every node, on one node only, and deleted in Glance, from one
   GROUP BY over ``image_id``;
@@ -24,18 +24,28 @@ from inspector.core.glance_db import cached_images, images, node_reference
 _c = cached_images.c
 _n = node_reference.c
 
+#: Each node's rows, aggregated in one pass over ``cached_images`` (joining first
+#: would have SQLite search the rows once per node: 7x slower at 50 nodes).
+_per_node = (
+    sa.select(
+        _c.node_reference_id.label("node"),
+        sa.func.count().label("count"),
+        sa.func.sum(_c.size).label("bytes"),
+        sa.func.sum(_c.hits).label("hits"),
+        sa.func.max(_c.last_accessed).label("last_accessed"),
+    )
+    .group_by(_c.node_reference_id)
+    .subquery("per_node")
+)
 NODE_TOTALS = (
     sa.select(
         _n.node_reference_url,
-        sa.func.count(_c.image_id),
-        sa.func.coalesce(sa.func.sum(_c.size), 0),
-        sa.func.coalesce(sa.func.sum(_c.hits), 0),
-        sa.func.max(_c.last_accessed),
+        sa.func.coalesce(_per_node.c.count, 0),
+        sa.func.coalesce(_per_node.c.bytes, 0),
+        sa.func.coalesce(_per_node.c.hits, 0),
+        _per_node.c.last_accessed,
     )
-    .select_from(
-        node_reference.outerjoin(cached_images, _c.node_reference_id == _n.node_reference_id)
-    )
-    .group_by(_n.node_reference_id, _n.node_reference_url)
+    .select_from(node_reference.outerjoin(_per_node, _per_node.c.node == _n.node_reference_id))
     .order_by(_n.node_reference_url)
 )
 
