@@ -45,6 +45,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     p.add_argument("--node", metavar="URL", help="the node's worker_self_reference_url")
     p.add_argument(
+        "--fleet",
+        action="store_true",
+        help="with --glance-config or --db: show every node of that database (the Fleet view)",
+    )
+    p.add_argument(
         "--font-size",
         type=float,
         metavar="POINTS",
@@ -60,8 +65,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.glance_config is not None and (args.path or args.db or args.node):
         p.error("--glance-config names the cache by itself: give no PATH, --db or --node with it")
-    if args.db is not None and args.path is None:
+    if args.db is not None and args.path is None and not args.fleet:
         p.error("--db needs the node's cache directory (PATH)")
+    if args.fleet and args.glance_config is None and args.db is None:
+        p.error("--fleet needs --glance-config FILE or --db URL (the fleet's database)")
     if args.node is not None and args.db is None:
         p.error("--node needs --db URL (the database the node's rows are in)")
     return args
@@ -118,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.demo:
         window.open_demo()
+    elif args.fleet:
+        window.open_fleet(args.db, args.glance_config)
     elif args.glance_config is not None:
         window.open_source(CacheSource(config=args.glance_config.expanduser().absolute()))
     elif args.db is not None:

@@ -220,6 +220,13 @@ SPECS: tuple[Spec, ...] = (
         change=True,
     ),
     Spec("history", "&History of Changes…", "view", "Ctrl+H"),
+    Spec(
+        "fleet",
+        "&Fleet…",
+        "view",
+        "Ctrl+Shift+F",
+        tip="Every node sharing this Glance database: what each caches, and acting on them",
+    ),
     Spec("about", "&About Cache Inspector", "help"),
 )
 
@@ -243,6 +250,7 @@ class Commands(QObject):
     verify: QAction
     repair: QAction
     history: QAction
+    fleet: QAction
     delete: QAction
     delete_all: QAction
     requeue: QAction

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
@@ -35,6 +36,9 @@ from inspector.gui.settings import (
 from inspector.gui.widgets.empty_page import EmptyPage
 from inspector.gui.widgets.status import StatusWidgets
 from inspector.gui.workers import Runner, prepare_process
+
+if TYPE_CHECKING:
+    from inspector.gui.fleet.window import FleetWindow
 
 #: How often relative times ("3 minutes ago") are redrawn.
 CLOCK_TICK_MS = 30_000
@@ -86,6 +90,7 @@ class MainWindow(QMainWindow):
         self.operations = Operations(self.page, self.controller, self.limits, self)
         self.trust = TrustOperations(self.page, self.controller, self.operations, self)
         self.history: HistoryWindow | None = None
+        self.fleet_window: FleetWindow | None = None
         status = StatusWidgets(self.statusBar())
         self.selection_label, self.reading_indicator, self.job_indicator = status.parts()
         self._clock = QTimer(self)
@@ -156,6 +161,7 @@ class MainWindow(QMainWindow):
             "export_record": self.trust.choose_export_record,
             "import_record": self.trust.choose_import_record,
             "history": self.show_history,
+            "fleet": self.show_fleet,
         }.items():
             cmd.actions[name].triggered.connect(slot)
         cmd.recent = (self.settings.recent, self.open_recent, self.settings.clear_recent)
@@ -329,6 +335,30 @@ class MainWindow(QMainWindow):
         """View ▸ History of Changes: the journal, read off the GUI thread."""
         self.history = HistoryWindow.show_for(self.runner, self, self.history)
 
+    @Slot()
+    def show_fleet(self) -> None:
+        """View ▸ Fleet…: the nodes of the open cache's database, else of a glance-api.conf."""
+        source = self.controller.reading.source if self.controller.reading else None
+        if source is not None and source.db_url is not None:
+            self.open_fleet(source.db_url, source.config)
+            return
+        dialog = QFileDialog(self, self.tr("Open a Node's Glance Configuration for Its Fleet"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters([self.tr("Glance configuration (*.conf)"), self.tr("All files (*)")])
+        dialog.fileSelected.connect(lambda path: self.open_fleet(None, Path(path)))
+        dialog.open()
+        self.operations.dialog = dialog
+
+    def open_fleet(self, db_url: str | None, config: Path | None) -> FleetWindow:
+        """A Fleet window of its own, reading at once (its database URL stays in memory)."""
+        from inspector.gui.fleet.window import FleetWindow
+
+        if self.fleet_window is not None:
+            self.fleet_window.close()
+        self.fleet_window = FleetWindow(db_url, config, self.settings.qs, self)
+        self.fleet_window.show()
+        return self.fleet_window
+
     # -- status and actions ----------------------------------------------------
 
     def _tabs_changed(self) -> None:
@@ -368,6 +398,8 @@ class MainWindow(QMainWindow):
         self.page.filter_timer.stop()
         self.controller.close()
         self.runner.shutdown()
+        if self.fleet_window is not None:
+            self.fleet_window.close()
         if self._demo_dir is not None:
             self._demo_dir.cleanup()
             self._demo_dir = None

@@ -1,0 +1,1 @@
+"""The Fleet view: every node of a deployment sharing one Glance database."""
