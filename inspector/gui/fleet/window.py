@@ -119,10 +119,12 @@ class FleetWindow(QMainWindow):
         self.nodes_proxy.setSortRole(SORT_ROLE)
         self.nodes_view = self._table(self.nodes_proxy, self.tr("Nodes"))
         self.nodes_view.setItemDelegateForColumn(3, BarDelegate(self.nodes_view))
+        self.nodes_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.matrix_model = MatrixModel(self)
         self.matrix_proxy = MatrixFilter(self)
         self.matrix_proxy.setSourceModel(self.matrix_model)
         self.matrix_view = self._table(self.matrix_proxy, self.tr("Images by node"))
+        self.matrix_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # the biggest first
         self.nodes_title = QLabel(self.tr("&Nodes (select the nodes to act on):"))
         self.nodes_title.setBuddy(self.nodes_view)
         self.matrix_title = QLabel(self.tr("&Images by node:"))
@@ -172,6 +174,7 @@ class FleetWindow(QMainWindow):
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
         view.verticalHeader().hide()
         view.horizontalHeader().setStretchLastSection(False)
         return view
@@ -238,6 +241,7 @@ class FleetWindow(QMainWindow):
             self.refreshed.emit()
         elif task.lane == "fleet:ask":
             self.nodes_model.set_states(list(value))  # type: ignore[call-overload]
+            self.nodes_view.resizeColumnToContents(1)
             self._show_totals()
             self.nodes_asked.emit()
         elif task is self._job:
@@ -277,6 +281,7 @@ class FleetWindow(QMainWindow):
         self.nodes_model.set_fleet(fleet)
         self.matrix_model.set_fleet(fleet)
         self.nodes_view.resizeColumnsToContents()
+        self.nodes_view.setColumnWidth(3, max(self.nodes_view.columnWidth(3), 180))  # the bar
         self.matrix_view.resizeColumnsToContents()
         self.matrix_view.setColumnWidth(1, max(self.matrix_view.columnWidth(1), 120))
         if not fleet.nodes:
