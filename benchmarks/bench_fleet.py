@@ -53,6 +53,8 @@ from inspector.core.glance_db import GlanceDatabase  # noqa: E402
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 TARGETS = {"summary_s": 1.0, "matrix_s": 2.0}
+#: The Fleet view's longest event-loop stall (issue 13: responsive throughout).
+WINDOW_STALL_MS = 100
 
 SUMMARY_SQL = (
     "SELECT n.node_reference_url, COALESCE(a.c, 0), COALESCE(a.s, 0), COALESCE(a.h, 0), a.m "
@@ -245,7 +247,10 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 f"({distinct:,} images) in {time.perf_counter() - t:.1f} s",
                 file=sys.stderr,
             )
-            return measure(url, args, distinct)
+            result = measure(url, args, distinct)
+            if not args.no_window:
+                result["window"] = window(url)
+            return result
         finally:
             databases.close()
             close_db_workers()
@@ -253,6 +258,22 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     finally:
         if server is not None:
             server.stop()
+
+
+def window(url: str) -> dict[str, Any]:
+    """The Fleet view on this database, in its own process (bench_fleet_window.py)."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / "bench_fleet_window.py"), url],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
+        timeout=900,
+    )
+    if done.returncode != 0:
+        said = [line for line in done.stderr.splitlines() if "propagateSizeHints" not in line]
+        raise SystemExit("bench_fleet_window.py failed:\n" + "\n".join(said[-30:]))
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def report(result: dict[str, Any], args: argparse.Namespace) -> None:
@@ -276,6 +297,27 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> None:
         )
     cli = f"fleet --json --limit {result['images']}"
     print(f"  the CLI ({cli}) as a process: {result['cli_s']:.3f} s")
+    w = result.get("window")
+    if w is not None:
+        met = w["worst_stall_ms"] < WINDOW_STALL_MS
+        verdicts.append(
+            {
+                "figure": "window_worst_stall_ms",
+                "value": w["worst_stall_ms"],
+                "limit": WINDOW_STALL_MS,
+                "met": met,
+            }
+        )
+        print(
+            f"  the Fleet view: shown in {w['shown_s']:.2f} s, every node asked in "
+            f"{w['nodes_asked_s']:.2f} s; longest event-loop stall {w['worst_stall_ms']:.0f} ms "
+            f"(reading {w['read_stall_ms']:.0f}, filtering {w['filter_stall_ms']:.0f}, sorting "
+            f"{w['sort_stall_ms']:.0f}, selecting all {w['select_all_stall_ms']:.0f}) "
+            f"< {WINDOW_STALL_MS} ms  {'met' if met else 'MISS'}; "
+            f"peak RSS {w['peak_rss_mb']:.0f} MB"
+        )
+        for where, count in w["stalls_over_100ms"].items():
+            print(f"    stall x{count}: {where}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"rows": [result], "targets": verdicts}, indent=1))
     print(f"wrote {args.json}")
@@ -289,6 +331,7 @@ def main() -> int:
     p.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="3 nodes x 300 rows, SQLite, one run")
+    p.add_argument("--no-window", action="store_true", help="skip the Fleet view's figures")
     p.add_argument("--json", type=Path, default=HERE / "results" / "fleet.json")
     args = p.parse_args()
     if args.quick:

@@ -18,7 +18,6 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -37,8 +35,8 @@ from inspector.core.fleet_actions import FleetAction, NodeOutcome, act_on_nodes,
 from inspector.core.source import redact_url
 from inspector.gui.dialogs.confirm import ConfirmBox
 from inspector.gui.fleet.asking import ACTIONS, confirmation, ids_needed, outcome_box, tr
-from inspector.gui.fleet.bar import BarDelegate
 from inspector.gui.fleet.models import SORT_ROLE, MatrixFilter, MatrixModel, NodesModel, Where
+from inspector.gui.fleet.tables import BarDelegate, make_table, size_matrix
 from inspector.gui.widgets.labels import ValueLabel
 from inspector.gui.widgets.message_bar import MessageBar
 from inspector.gui.widgets.status import StatusWidgets
@@ -117,13 +115,13 @@ class FleetWindow(QMainWindow):
         self.nodes_proxy = QSortFilterProxyModel(self)
         self.nodes_proxy.setSourceModel(self.nodes_model)
         self.nodes_proxy.setSortRole(SORT_ROLE)
-        self.nodes_view = self._table(self.nodes_proxy, self.tr("Nodes"))
+        self.nodes_view = make_table(self.nodes_proxy, self.tr("Nodes"))
         self.nodes_view.setItemDelegateForColumn(3, BarDelegate(self.nodes_view))
         self.nodes_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.matrix_model = MatrixModel(self)
         self.matrix_proxy = MatrixFilter(self)
         self.matrix_proxy.setSourceModel(self.matrix_model)
-        self.matrix_view = self._table(self.matrix_proxy, self.tr("Images by node"))
+        self.matrix_view = make_table(self.matrix_proxy, self.tr("Images by node"))
         self.matrix_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # the biggest first
         self.nodes_title = QLabel(self.tr("&Nodes (select the nodes to act on):"))
         self.nodes_title.setBuddy(self.nodes_view)
@@ -165,19 +163,6 @@ class FleetWindow(QMainWindow):
         find.setShortcut(QKeySequence("Ctrl+F"))
         find.triggered.connect(self.filter_edit.setFocus)
         self.addAction(find)
-
-    def _table(self, model: QSortFilterProxyModel, name: str) -> QTableView:
-        view = QTableView()
-        view.setModel(model)
-        view.setAccessibleName(name)
-        view.setSortingEnabled(True)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        view.setAlternatingRowColors(True)
-        view.setWordWrap(False)
-        view.verticalHeader().hide()
-        view.horizontalHeader().setStretchLastSection(False)
-        return view
 
     def _wire(self) -> None:
         acts = self.actions_by_name
@@ -282,8 +267,7 @@ class FleetWindow(QMainWindow):
         self.matrix_model.set_fleet(fleet)
         self.nodes_view.resizeColumnsToContents()
         self.nodes_view.setColumnWidth(3, max(self.nodes_view.columnWidth(3), 180))  # the bar
-        self.matrix_view.resizeColumnsToContents()
-        self.matrix_view.setColumnWidth(1, max(self.matrix_view.columnWidth(1), 120))
+        size_matrix(self.matrix_view, self.matrix_model, fleet)
         if not fleet.nodes:
             self.message_bar.show_message(
                 "info",
