@@ -197,7 +197,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         "clean_deleted",
-        "Clean Images &Deleted in Glance…",
+        "Clean Images Deleted in &Glance…",
         "cache",
         tip="Delete the cached images whose image was deleted in Glance",
         rule=lambda s: s.can_change(Action.DELETE) and s.deleted > 0,

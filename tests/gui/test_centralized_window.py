@@ -8,6 +8,7 @@ and its DB API) into a SQLite database made by ``glance-manage db_sync``.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -218,3 +219,29 @@ def test_the_program_opens_a_config_named_on_its_command_line(node: Node, tmp_pa
     assert "Traceback" not in done.stderr
     [stored] = (tmp_path / "cfg").rglob("*.conf")
     assert f"config:{node.conf}" in stored.read_text()
+
+
+def test_with_glance_names_every_alt_key_is_still_claimed_once(
+    make_window: Make, node: Node, qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    window = open_config(make_window, qtbot, node.conf)
+    texts = [a.text() for a in window.menuBar().actions()]
+    shown = [w for w in window.findChildren(QLabel) if w.buddy() is not None]
+    shown += window.findChildren(QAbstractButton)
+    texts += [w.text() for w in shown if w.isVisibleTo(window)]
+    keys = [m.group(1).lower() for t in texts if (m := re.search(r"&(\w)", t))]
+    assert "d" in keys  # the deleted-in-Glance filter is offered, and has its key
+    assert len(keys) == len(set(keys)), texts
+    cache_menu = window.commands.menus["cache"]
+    in_menu = [a.text() for a in cache_menu.actions() if a.isVisible() and a.text()]
+    menu_keys = [m.group(1).lower() for t in in_menu if (m := re.search(r"&(\w)", t))]
+    assert "Clean Images Deleted in &Glance…" in in_menu
+    assert menu_keys.count("g") == 1 and menu_keys.count("d") == 1
+    # The empty page (no cache open) offers the configuration with a key of its own.
+    empty = window.empty_page
+    keys = [a.text() for a in window.menuBar().actions()]
+    keys += [b.text() for b in (empty.open_button, empty.config_button, empty.demo_button)]
+    letters = [m.group(1).lower() for t in keys if (m := re.search(r"&(\w)", t))]
+    assert len(letters) == len(set(letters)), keys

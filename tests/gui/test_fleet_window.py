@@ -3,11 +3,13 @@ one database, images uploaded through the API and cached by the nodes that serve
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+from PySide6.QtWidgets import QLabel
 
 from inspector.gui.fleet.models import CACHED_MARK, Where
 from inspector.gui.fleet.window import FleetWindow
@@ -170,3 +172,25 @@ def test_a_database_that_cannot_be_read_says_why_without_its_password(
     settings.sync()
     stored = Path(settings.fileName()).read_text()
     assert "fleet" in stored and "Pa55w0rd" not in stored
+
+
+def test_the_fleet_view_works_from_the_keyboard_with_named_controls(
+    qtbot: Any, settings: QSettings, tmp_path: Path
+) -> None:
+    """Every control Tab reaches is named; each Alt key is claimed once; Ctrl+F filters."""
+    from tests.gui.test_accessibility import _named, _walk
+
+    window = FleetWindow(f"sqlite:///{tmp_path / 'none.sqlite'}", None, settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitSignal(window.failed, timeout=60_000).wait()
+    controls = list(_walk(window))
+    for needed in (window.filter_edit, window.where, window.nodes_view, window.matrix_view):
+        assert needed in controls
+    assert not [type(w).__name__ for w in controls if not _named(w)]
+    texts = [a.text() for a in window.actions()] + [
+        w.text() for w in window.findChildren(QLabel) if w.buddy() is not None
+    ]
+    keys = [m.group(1).lower() for t in texts if (m := re.search(r"&(\w)", t))]
+    assert len(keys) == len(set(keys)), keys
+    window.close()

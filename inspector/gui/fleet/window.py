@@ -125,7 +125,7 @@ class FleetWindow(QMainWindow):
         self.matrix_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # the biggest first
         self.nodes_title = QLabel(self.tr("&Nodes (select the nodes to act on):"))
         self.nodes_title.setBuddy(self.nodes_view)
-        self.matrix_title = QLabel(self.tr("&Images by node:"))
+        self.matrix_title = QLabel(self.tr("I&mages by node:"))
         self.matrix_title.setBuddy(self.matrix_view)
         top, bottom = QWidget(), QWidget()
         for holder, title, view in (

@@ -44,7 +44,7 @@ class EmptyPage(QWidget):
         buttons.addStretch(1)
         self.open_button = QPushButton(self.tr("&Open Cache…"))
         self.open_button.clicked.connect(self.open_requested)
-        self.config_button = QPushButton(self.tr("Open Glance &Configuration…"))
+        self.config_button = QPushButton(self.tr("Open &Glance Configuration…"))
         self.config_button.clicked.connect(self.config_requested)
         self.demo_button = QPushButton(self.tr("Open &Demo Cache"))
         self.demo_button.clicked.connect(self.demo_requested)
