@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from inspector.core import CacheSource, Limits
 from inspector.core.demo import build_demo_cache
@@ -25,6 +25,7 @@ from inspector.gui.cache.reading import ReadResult
 from inspector.gui.cache.trust_operations import TrustOperations
 from inspector.gui.commands import Commands
 from inspector.gui.dialogs.about import show_about
+from inspector.gui.dialogs.choose import choose_directory, choose_glance_config
 from inspector.gui.history import HistoryWindow
 from inspector.gui.icons import app_icon
 from inspector.gui.settings import (
@@ -179,30 +180,18 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def choose_cache(self) -> None:
-        dialog = QFileDialog(self, self.tr("Open Cache Directory"))
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         source = self.controller.source
-        if source is not None and source.path is not None:
-            dialog.setDirectory(str(source.path.parent))
-        dialog.fileSelected.connect(self.open_cache)
-        dialog.open()
-        self.operations.dialog = dialog
+        start = source.path.parent if source is not None and source.path is not None else None
+        title = self.tr("Open Cache Directory")
+        self.operations.dialog = choose_directory(self, title, start, self.open_cache)
 
     @Slot()
     def choose_config(self) -> None:
         """File ▸ Open Glance Configuration…: a node's glance-api.conf names its cache."""
-        dialog = QFileDialog(self, self.tr("Open Glance Configuration"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilters([self.tr("Glance configuration (*.conf)"), self.tr("All files (*)")])
         source = self.controller.source
-        if source is not None and source.config is not None:
-            dialog.setDirectory(str(source.config.parent))
-        else:
-            dialog.setDirectory("/etc/glance" if os.path.isdir("/etc/glance") else "")
-        dialog.fileSelected.connect(self.open_config)
-        dialog.open()
-        self.operations.dialog = dialog
+        start = source.config.parent if source is not None and source.config else None
+        title = self.tr("Open Glance Configuration")
+        self.operations.dialog = choose_glance_config(self, title, start, self.open_config)
 
     @Slot(str)
     def open_config(self, path: str | os.PathLike[str]) -> None:
@@ -342,12 +331,10 @@ class MainWindow(QMainWindow):
         if source is not None and source.db_url is not None:
             self.open_fleet(source.db_url, source.config)
             return
-        dialog = QFileDialog(self, self.tr("Open a Node's Glance Configuration for Its Fleet"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilters([self.tr("Glance configuration (*.conf)"), self.tr("All files (*)")])
-        dialog.fileSelected.connect(lambda path: self.open_fleet(None, Path(path)))
-        dialog.open()
-        self.operations.dialog = dialog
+        title = self.tr("Open a Node's Glance Configuration for Its Fleet")
+        self.operations.dialog = choose_glance_config(
+            self, title, None, lambda path: self.open_fleet(None, Path(path))
+        )
 
     def open_fleet(self, db_url: str | None, config: Path | None) -> FleetWindow:
         """A Fleet window of its own, reading at once (its database URL stays in memory)."""
