@@ -49,3 +49,25 @@ def test_cli_in_the_bundle(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["driver"] == "xattr"
+
+
+def test_the_bundle_reaches_glances_database_and_reads_its_config(tmp_path: Path) -> None:
+    """SQLAlchemy (and its SQLite dialect) and oslo.config travelled with the bundle."""
+    assert BUNDLE is not None
+    cli = str(Path(BUNDLE) / "cache-inspector-cli")
+    db = tmp_path / "other.sqlite"
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE unrelated (a)")
+    conf = tmp_path / "glance-api.conf"
+    (tmp_path / "cache" / "queue").mkdir(parents=True)
+    conf.write_text(
+        f"[DEFAULT]\nimage_cache_dir = {tmp_path / 'cache'}\n"
+        f"image_cache_driver = centralized_db\n[database]\nconnection = sqlite:///{db}\n"
+    )
+    for args in (["fleet", "--db", f"sqlite:///{db}"], ["list", "--glance-config", str(conf)]):
+        r = subprocess.run([cli, *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1, r.stderr
+        assert "has no node_reference, cached_images, images" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
