@@ -16,7 +16,6 @@ never waited for.  Pruning is the cache cleaner's rule (:mod:`.cleaning`).
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import stat
 from collections.abc import Generator, Iterable, Iterator, Sequence
@@ -40,6 +39,8 @@ from inspector.core.drivers.filetracker.names import (
     segments,
     split_name,
 )
+from inspector.core.drivers.filetracker.removal import DIR_FLAGS as _DIR
+from inspector.core.drivers.filetracker.removal import points_to_dir, unlink_version
 from inspector.core.drivers.fsops import open_entry_file
 from inspector.core.drivers.fsscan import check_directory, gc_paused, walk_tree
 from inspector.core.errors import (
@@ -65,8 +66,6 @@ CAPABILITIES = Capabilities(
 
 #: The reason a name is skipped by delete and prune.
 IN_USE = "in use by a Filetracker client"
-
-_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 def _what(path: Path) -> str | None:
@@ -219,7 +218,7 @@ class FiletrackerDriver(CacheDriver):
                     if not is_lnk(mode):
                         skipped["other"] += 1
                         continue
-                    if _points_to_dir(dir_fd, name):
+                    if points_to_dir(dir_fd, name):
                         skipped["dir links"] += 1
                         continue
                     note = Note.SYMLINK
@@ -344,75 +343,9 @@ class FiletrackerDriver(CacheDriver):
         try:
             if not lock.try_exclusive():
                 return Outcome(entry, OutcomeStatus.FAILED, reason=IN_USE)
-            outcome = _unlink(files_fd, parts, entry)
+            outcome = unlink_version(files_fd, parts, entry)
             if outcome.status is OutcomeStatus.DELETED or outcome.reason is None:
                 store_locks.remove_name(lock)  # after the unlink (or the file gone), as the client
             return outcome
         finally:
             lock.close()
-
-
-def _points_to_dir(dir_fd: int, name: str) -> bool:
-    try:
-        return stat.S_ISDIR(os.stat(name, dir_fd=dir_fd).st_mode)
-    except OSError:
-        return False  # dangling: a file-like link
-
-
-def _unlink(files_fd: int, parts: list[str], entry: Entry) -> Outcome:
-    """Unlink ``files/<parts>`` if it holds ``entry.version``; remove emptied directories.
-
-    Directories are opened with ``O_NOFOLLOW`` from ``files/`` down: a symlink
-    on the way is refused, nothing outside the store is touched.  A file gone
-    already is ``GONE`` without a reason; one replaced by another version is
-    ``GONE`` with one (and kept).
-    """
-    fds: list[int] = []
-    try:
-        parent = files_fd
-        for part in parts[:-1]:
-            try:
-                parent = os.open(part, _DIR, dir_fd=parent)
-            except FileNotFoundError:
-                return Outcome(entry, OutcomeStatus.GONE)
-            except OSError as exc:
-                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                    return Outcome(
-                        entry,
-                        OutcomeStatus.FAILED,
-                        reason=f"{part} on its path is not a directory (a symbolic link?): "
-                        "not followed",
-                    )
-                raise
-            fds.append(parent)
-        try:
-            st = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False)
-        except FileNotFoundError:
-            return Outcome(entry, OutcomeStatus.GONE)
-        if stat.S_ISDIR(st.st_mode):
-            return Outcome(entry, OutcomeStatus.FAILED, reason="it is a directory now")
-        if entry.version is not None and int(st.st_mtime) != entry.version:
-            return Outcome(
-                entry,
-                OutcomeStatus.GONE,
-                reason=f"replaced by version {int(st.st_mtime)}, which is kept",
-            )
-        freed = st.st_size if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 else 0
-        try:
-            os.unlink(parts[-1], dir_fd=parent)
-        except FileNotFoundError:
-            return Outcome(entry, OutcomeStatus.GONE)
-        # utils.rmdirs: the emptied directories, up to files/ (stop at the first that is not).
-        parents = [files_fd, *fds]
-        for i in range(len(parts) - 2, -1, -1):
-            try:
-                os.rmdir(parts[i], dir_fd=parents[i])
-            except OSError:
-                break
-        return Outcome(entry, OutcomeStatus.DELETED, freed)
-    except OSError as exc:
-        return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
-    finally:
-        for fd in fds:
-            with contextlib.suppress(OSError):
-                os.close(fd)
