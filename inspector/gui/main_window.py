@@ -11,14 +11,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from inspector.core import CacheSource, Limits
 from inspector.core.demo import build_demo_cache
-from inspector.gui.cache.columns import Context
 from inspector.gui.cache.controller import CacheController
+from inspector.gui.cache.limits import PageLimits
 from inspector.gui.cache.operations import Operations
 from inspector.gui.cache.page import CachePage
 from inspector.gui.cache.reading import ReadResult
@@ -40,9 +40,6 @@ from inspector.gui.workers import Runner, prepare_process
 
 if TYPE_CHECKING:
     from inspector.gui.fleet.window import FleetWindow
-
-#: How often relative times ("3 minutes ago") are redrawn.
-CLOCK_TICK_MS = 30_000
 
 
 class MainWindow(QMainWindow):
@@ -88,16 +85,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.page)
         self.setCentralWidget(self.stack)
         self.commands = Commands(self)
+        self.keeper = PageLimits(self.page, self.controller, self.settings, self)
         self.operations = Operations(self.page, self.controller, self.limits, self)
         self.trust = TrustOperations(self.page, self.controller, self.operations, self)
         self.history: HistoryWindow | None = None
         self.fleet_window: FleetWindow | None = None
         status = StatusWidgets(self.statusBar())
         self.selection_label, self.reading_indicator, self.job_indicator = status.parts()
-        self._clock = QTimer(self)
-        self._clock.setInterval(CLOCK_TICK_MS)
-        self._clock.timeout.connect(self._set_context)
-        self._clock.start()
         self._wire()
         restore_window_state(self.settings, self, self.page)
         if cache_path is not None:
@@ -108,7 +102,6 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c, page, ops, cmd = self.controller, self.page, self.operations, self.commands
         c.sorts = page.sort_specs
-        c.context = self._context
         c.read_started.connect(self.reading_indicator.started)
         c.read_progress.connect(self.reading_indicator.counted)
         c.read_done.connect(self._read_done)
@@ -130,9 +123,6 @@ class MainWindow(QMainWindow):
         self.reading_indicator.stop_requested.connect(c.cancel_reading)
         self.job_indicator.stop_requested.connect(c.cancel_job)
         page.selection_changed.connect(self._update_status)
-        page.tab_changed.connect(self._want_statistics)
-        page.header.max_size_changed.connect(self._max_size_changed)
-        page.header.stall_time_changed.connect(self._stall_time_changed)
         for notes in (ops.note, self.trust.note):
             notes.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.empty_page.open_requested.connect(self.choose_cache)
@@ -176,7 +166,7 @@ class MainWindow(QMainWindow):
         return self.controller.read_only
 
     def limits(self) -> Limits:
-        return self.controller.limits(self.settings.limits)
+        return self.keeper.limits()
 
     @Slot()
     def choose_cache(self) -> None:
@@ -231,8 +221,8 @@ class MainWindow(QMainWindow):
         self.page.show_opening(source, self.read_only)
         self.setWindowTitle(self.tr("%s — Cache Inspector") % source.short_name())
         self.controller.open(source)
-        self._show_limits()
-        self._set_context()
+        self.keeper.show()
+        self.keeper.set_context()
 
     @Slot()
     def refresh(self) -> None:
@@ -254,9 +244,9 @@ class MainWindow(QMainWindow):
         self.page.show_result(result, self.read_only)
         if self.page.states != states_before:
             self._tabs_changed()
-        self._show_limits()
+        self.keeper.show()
         self.page.stats_view.stale = self.page.problems_view.stale = True
-        self._want_statistics()
+        self.keeper.want_figures()
         self._update_status()
         self.refreshed.emit()
 
@@ -281,43 +271,6 @@ class MainWindow(QMainWindow):
         self.job_indicator.ended()
         self.page.message_bar.show_message("error", self.tr("%s failed: %s") % (title, message))
         self.job_done.emit(None)
-
-    # -- limits, clock, statistics ---------------------------------------------
-
-    def _show_limits(self) -> None:
-        limits = self.limits()
-        self.page.header.set_limits(limits.max_size, limits.stall_time)
-
-    def _context(self) -> Context:
-        return Context.now_with(self.limits().stall_time or 0.0)
-
-    @Slot()
-    def _set_context(self) -> None:
-        self.page.set_context(self._context())
-
-    @Slot(object)
-    def _max_size_changed(self, value: int) -> None:
-        if self.controller.source is not None:
-            self.settings.set_max_size(self.controller.source, value)
-            self.page.stats_view.stale = True
-            self._want_statistics()
-
-    @Slot(float)
-    def _stall_time_changed(self, value: float) -> None:
-        if self.controller.source is not None:
-            self.settings.set_stall_time(self.controller.source, value)
-            self._set_context()
-
-    @Slot()
-    def _want_statistics(self) -> None:
-        """Statistics and the audit are computed off the GUI thread, when shown and stale."""
-        view, problems = self.page.stats_view, self.page.problems_view
-        if self.page.statistics_shown() and view.stale:
-            view.stale = False
-            self.controller.request_statistics(self.limits().max_size or 0)
-        if self.page.problems_shown() and problems.stale:
-            problems.stale = False
-            self.controller.request_audit()
 
     @Slot()
     def show_history(self) -> None:
@@ -381,7 +334,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the timers and every worker thread (also for tests and embedders)."""
-        self._clock.stop()
+        self.keeper.clock.stop()
         self.page.filter_timer.stop()
         self.controller.close()
         self.runner.shutdown()
