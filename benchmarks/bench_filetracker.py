@@ -145,6 +145,26 @@ def measure(store: str, runs: int, with_client: bool) -> dict[str, Any]:
     return row
 
 
+def window(store: str) -> dict[str, Any]:
+    """The window on the store, in its own process: first rows, stalls, peak memory."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / "bench_window.py"), store, "--no-prune"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    if done.returncode != 0:
+        said = [line for line in done.stderr.splitlines() if "propagateSizeHints" not in line]
+        raise SystemExit("bench_window.py failed:\n" + "\n".join(said[-30:]))
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "window_first_rows_s": got["first_rows_s"],
+        "window_peak_mb": got["peak_rss_mb"],
+        "window_scan_stall_ms": got["scan_stall_ms"],
+        "window_sort_s": got["sort_s"],
+    }
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("--files", type=int, default=1_000_000)
@@ -152,6 +172,7 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--lock-files", action="store_true", help="also measure with a lock per name")
     p.add_argument("--no-client", action="store_true", help="skip the real client's listing")
+    p.add_argument("--no-window", action="store_true", help="skip the window's figures")
     p.add_argument("--quick", action="store_true", help="a tiny store, one run (smoke test)")
     p.add_argument("--json", type=Path, default=HERE / "results" / "filetracker.json")
     args = p.parse_args()
@@ -179,6 +200,7 @@ def main() -> int:
                 "files": args.files,
                 "dirs": args.dirs,
                 **measure(store, args.runs, with_client),
+                **({} if args.no_window else window(store)),
             }
         )
         if args.lock_files:
@@ -230,6 +252,27 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace, with_client: bo
                 }
             )
             print(f"  {'met ' if ok else 'MISS'}  {meaning}: {wall:.2f} / {cpu:.2f}")
+        if "window_first_rows_s" in r:
+            first, peak = r["window_first_rows_s"], r["window_peak_mb"]
+            for figure, value, limit, meaning in (
+                ("window_first_rows_s", first, 3.0, "the window's first rows within 3 s"),
+                ("window_peak_mb", peak, 1024.0, "the window under 1 GB resident"),
+            ):
+                ok = value <= limit
+                verdicts.append(
+                    {
+                        "lock_files": r["lock_files"],
+                        "figure": figure,
+                        "wall": value,
+                        "limit": limit,
+                        "met": ok,
+                    }
+                )
+                print(f"  {'met ' if ok else 'MISS'}  {meaning}: {value:.2f}")
+            print(
+                f"        (longest event-loop stall while reading "
+                f"{r['window_scan_stall_ms']:.0f} ms; sort by size {r['window_sort_s']:.2f} s)"
+            )
         if with_client:
             print(
                 f"  the real client's list_local_files takes {r['client_vs_core']:.1f}x "

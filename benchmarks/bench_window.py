@@ -175,6 +175,7 @@ def main() -> int:
     p.add_argument("--tab", choices=("cached", "statistics"), default="cached")
     p.add_argument("--live", type=float, default=0.0, metavar="SECONDS")
     p.add_argument("--json", type=Path)
+    p.add_argument("--no-prune", action="store_true", help="skip the prune (a huge store)")
     p.add_argument("--writer", type=float, help=argparse.SUPPRESS)  # the live writer's process
     args = p.parse_args()
     if args.writer:
@@ -240,7 +241,9 @@ def main() -> int:
     assert reading is not None
     cache, entries = reading.driver, reading.snapshot.entries
     with watchdog.paused():  # the benchmark's own work, not the window's
-        plan = actions.plan_prune(cache, entries, int(actions.cached_bytes(entries) * 0.9))
+        target = int(actions.cached_bytes(entries) * (1.0 if args.no_prune else 0.9))
+        plan = actions.plan_prune(cache, entries, target)
+    del entries
     meter.start()
     t = time.perf_counter()
     refreshed_after: list[bool] = []

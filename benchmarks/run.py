@@ -15,11 +15,15 @@ run beside what it is compared with:
   rows, sorting by size, the longest event-loop stall while scanning and while
   a prune runs, and peak memory;
 - a Filetracker store of 1,000,000 files (benchmarks/bench_filetracker.py, its
-  own process; ``--quick``: 2,000 files), kept under ``"filetracker"`` in the JSON.
+  own process; ``--quick``: 2,000 files), the window on it included, kept under
+  ``"filetracker"`` in the JSON.
 - a centralized_db node (benchmarks/bench_centralized.py, its own process) of
   the largest size in a database of 10 nodes, on SQLite and PostgreSQL: its
   listing against one SELECT of its rows + scandir/stat (needs Glance from the
   test extra; --quick: 300 rows on SQLite).
+- a fleet of 50 nodes x 10,000 rows in PostgreSQL (benchmarks/bench_fleet.py):
+  the per-node summary, the 1,000-image matrix and the Fleet view's stalls
+  (--quick: 3 nodes x 300 rows on SQLite), kept under ``"fleet"`` in the JSON.
 
 Prints a table and writes the figures as JSON (benchmarks/results/latest.json
 unless --json says otherwise).  No figure is asserted anywhere: the test suite
@@ -240,6 +244,7 @@ def main() -> int:
         "--no-filetracker", action="store_true", help="skip the Filetracker store figures"
     )
     p.add_argument("--no-centralized", action="store_true", help="skip the centralized_db figures")
+    p.add_argument("--no-fleet", action="store_true", help="skip the fleet's figures")
     p.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
     args = p.parse_args()
     if args.quick:
@@ -263,7 +268,29 @@ def main() -> int:
     report(rows, args, central)
     if not args.no_filetracker:
         filetracker(args)
+    if not args.no_fleet:
+        fleet(args)
     return 0
+
+
+def fleet(args: argparse.Namespace) -> None:
+    """benchmarks/bench_fleet.py (50 nodes x 10,000 rows in PostgreSQL, and the Fleet
+    view), its figures added to the JSON under "fleet"."""
+    import importlib.util
+
+    if importlib.util.find_spec("glance") is None:
+        print("fleet: skipped (Glance is not installed: ./run setup)", file=sys.stderr)
+        return
+    out = args.json.with_name(args.json.stem + "-fleet.json")
+    command = [sys.executable, str(HERE / "bench_fleet.py"), "--json", str(out)]
+    if args.quick:
+        command.append("--quick")
+    print()
+    subprocess.run(command, check=True)
+    doc = json.loads(args.json.read_text())
+    doc["fleet"] = json.loads(out.read_text())
+    args.json.write_text(json.dumps(doc, indent=1))
+    out.unlink()
 
 
 def filetracker(args: argparse.Namespace) -> None:

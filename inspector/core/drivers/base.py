@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from inspector.core.drivers.fsops import open_entry_file
-from inspector.core.drivers.kinds import PROGRESS_EVERY as PROGRESS_EVERY
 from inspector.core.drivers.kinds import Action as Action
 from inspector.core.drivers.kinds import Capabilities as Capabilities
 from inspector.core.drivers.kinds import DigestSource as DigestSource
@@ -27,10 +26,9 @@ from inspector.core.drivers.kinds import MetadataUpdate as MetadataUpdate
 from inspector.core.drivers.kinds import Outcome as Outcome
 from inspector.core.drivers.kinds import OutcomeStatus as OutcomeStatus
 from inspector.core.drivers.kinds import Progress as Progress
-from inspector.core.drivers.kinds import ProgressTicker as ProgressTicker
 from inspector.core.drivers.kinds import PruneChoice as PruneChoice
 from inspector.core.drivers.kinds import ServiceResult as ServiceResult
-from inspector.core.errors import ActionNotSupportedError
+from inspector.core.errors import ActionNotSupportedError, ScanCancelled
 from inspector.core.model import Entry, Note, Snapshot, State
 from inspector.core.problems import Problem
 from inspector.core.source import CacheOptions, CacheSource
@@ -286,3 +284,30 @@ class CacheDriver(ABC):
     def close(self) -> None:
         """Release what the driver holds open (a network connection); it may be used again."""
         return None
+
+
+#: Entries between two progress reports of a scan (tests make it small).
+PROGRESS_EVERY = 2000
+
+
+class ProgressTicker:
+    """Calls a :data:`Progress` callback every few thousand entries."""
+
+    __slots__ = ("_callback", "count")
+
+    def __init__(self, callback: Progress | None) -> None:
+        self._callback = callback
+        self.count = 0
+
+    def tick(self) -> None:
+        self.advance(1)
+
+    def advance(self, n: int) -> None:
+        before = self.count
+        self.count += n
+        if self._callback is not None and before // PROGRESS_EVERY != self.count // PROGRESS_EVERY:
+            self.report()
+
+    def report(self) -> None:
+        if self._callback is not None and self._callback(self.count) is False:
+            raise ScanCancelled("The scan was cancelled.")

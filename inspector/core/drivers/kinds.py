@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from inspector.core.errors import ScanCancelled
 from inspector.core.model import Entry, State
 
 #: Where an expected digest comes from: an id -> ``(algorithm, hex digest)``, or
@@ -23,8 +22,6 @@ DigestSource = Callable[[str], tuple[str, str] | None]
 #: Called now and then during a scan with the number of entries seen so far.
 #: Returning ``False`` cancels the scan (it raises :class:`ScanCancelled`).
 Progress = Callable[[int], bool | None]
-
-PROGRESS_EVERY = 2000
 
 
 class Action(enum.StrEnum):
@@ -155,26 +152,3 @@ class ServiceResult:
     count: int | None
     freed: int | None
     remark: str
-
-
-class ProgressTicker:
-    """Calls a :data:`Progress` callback every few thousand entries."""
-
-    __slots__ = ("_callback", "count")
-
-    def __init__(self, callback: Progress | None) -> None:
-        self._callback = callback
-        self.count = 0
-
-    def tick(self) -> None:
-        self.advance(1)
-
-    def advance(self, n: int) -> None:
-        before = self.count
-        self.count += n
-        if self._callback is not None and before // PROGRESS_EVERY != self.count // PROGRESS_EVERY:
-            self.report()
-
-    def report(self) -> None:
-        if self._callback is not None and self._callback(self.count) is False:
-            raise ScanCancelled("The scan was cancelled.")
