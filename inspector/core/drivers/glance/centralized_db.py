@@ -13,22 +13,20 @@ cached image's file is unlinked and this node's row deleted, others seeing
 the file go first and the row at the commit; no statement ever names
 another node's rows.  Deletions hold the lock Glance's own pruner (cached
 images) or cleaner (invalid and stalled files) holds, so a running
-glance-api and the inspector never interleave.
+glance-api and the inspector never interleave.  Rows are written (repair's
+adoption and size correction, a record's import) as Glance's commit of a
+download and its sqlite migration write them (:mod:`.central_writes`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import time
 from collections.abc import Generator, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from inspector.core.drivers import xattrs
 from inspector.core.drivers.base import (
-    Action,
+    MetadataUpdate,
     Outcome,
     OutcomeStatus,
     Progress,
@@ -36,10 +34,11 @@ from inspector.core.drivers.base import (
 )
 from inspector.core.drivers.fsscan import FileInfo, gc_paused
 from inspector.core.drivers.glance import locks
-from inspector.core.drivers.glance.layout import CAPABILITIES, GlanceDriver, has_glance_layout
-from inspector.core.drivers.glance.probe import emptied_by_migration, image_files
-from inspector.core.errors import CacheError, InvalidImageIdError, NotACacheError
+from inspector.core.drivers.glance.layout import GlanceDriver
+from inspector.core.drivers.glance.probe import probe_centralized
+from inspector.core.errors import CacheError, InvalidImageIdError
 from inspector.core.model import Entry, Note, Snapshot, State, make_entry
+from inspector.core.problems import Problem, ProblemKind
 from inspector.core.source import CacheSource
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when a node is opened, not with the program
@@ -49,23 +48,11 @@ if TYPE_CHECKING:  # SQLAlchemy is imported when a node is opened, not with the 
 
 log = logging.getLogger(__name__)
 
-#: Files looked at for ``user.hits`` when the source names its kind or node.
-PROBE_SAMPLE = 64
-
-#: Deletions commit in batches: at most this many entries or this long.
-BATCH_ENTRIES = 500
-BATCH_SECONDS = 0.05
-
 
 class CentralizedDbDriver(GlanceDriver):
     name = "centralized_db"
     title = "Glance (centralized_db)"
     looks_for = "Glance's directories with its database (--db URL or --glance-config FILE)"
-    #: Rows are not written here yet (repair's adoption, a record's import): only
-    #: deleted, with their files.
-    capabilities = replace(
-        CAPABILITIES, actions=CAPABILITIES.actions - {Action.REPAIR, Action.IMPORT}
-    )
 
     def __init__(self, source: CacheSource) -> None:
         if source.db_url is None:
@@ -81,49 +68,7 @@ class CentralizedDbDriver(GlanceDriver):
 
     @classmethod
     def probe(cls, source: CacheSource) -> bool:
-        """A Glance directory whose database is known and that is no other kind.
-
-        No ``cache.db`` with rows (sqlite, checked before), and no image that
-        carries ``user.hits`` (xattr).  An empty directory with a database
-        but neither a kind nor a node is refused: nothing on disk says which
-        node it is.
-        """
-        path, options = source.path, source.options
-        if source.kind == cls.name and source.db_url is None:
-            raise NotACacheError(
-                f"{source.display_name()}: a centralized_db node is opened with its database: "
-                "--db URL [--node URL], or --glance-config FILE."
-            )
-        if source.db_url is None or path is None or source.kind not in (None, cls.name):
-            return False
-        if not has_glance_layout(path):
-            return False
-        if os.path.lexists(path / options.sqlite_db) and not emptied_by_migration(
-            path, options, refuse=False
-        ):
-            return False
-        files = 0
-        check_hits = xattrs.supported(path)
-        # Named (a kind from glance-api.conf, or a node): a sample is enough to catch an
-        # xattr cache, whose driver sets user.hits on every image; found by looking
-        # alone: every image, as for refusing it as xattr.
-        sample = None if source.kind is None and source.node is None else PROBE_SAMPLE
-        for _name, full in image_files(path, options):
-            files += 1
-            if not check_hits or (sample is not None and files > sample):
-                break
-            try:
-                if xattrs.get(full, "hits") is not None:
-                    return False  # Glance's xattr driver wrote it
-            except OSError:
-                continue
-        if files == 0 and source.kind is None and source.node is None:
-            raise NotACacheError(
-                f"{path} is an empty Glance cache directory: it could be an xattr cache or a "
-                "centralized_db node, so it is not opened on a guess. Name its node with "
-                "--node URL, its kind with --driver, or open it with --glance-config FILE."
-            )
-        return True
+        return probe_centralized(source)
 
     # -- the node -------------------------------------------------------------
 
@@ -192,6 +137,8 @@ class CentralizedDbDriver(GlanceDriver):
             rows = conn.execute(ROWS, {"node": node.id}).cursor.fetchall()
             records = self.db.image_records(conn, other_ids)
         by_id = {r[0]: r for r in rows}
+        #: Rows whose recorded size is not their file's (the audit's size-mismatch).
+        self._recorded_sizes: dict[str, Any] = {}
         entries: list[Entry] = []
         append = entries.append
         stray: list[int] = []
@@ -205,7 +152,9 @@ class CentralizedDbDriver(GlanceDriver):
                 continue
             # The common case inline (this loop runs once per cached image); anything
             # unusual (an aware or unreadable time) goes through row_entry.
-            image_id, acc, mod, _size, hits, checksum, name, status, deleted = row
+            image_id, acc, mod, size, hits, checksum, name, status, deleted = row
+            if size != f.size:
+                self._recorded_sizes[image_id] = size
             try:
                 if type(acc) is str:
                     acc = fromiso(acc)
@@ -328,31 +277,17 @@ class CentralizedDbDriver(GlanceDriver):
             if locks.PRUNE_LOCK not in names:
                 yield from super().delete_entries(pending)
                 return
+            from inspector.core.drivers.glance.central_writes import in_batches
+
             node = self.node_for_writing()
             with self.db.writing() as conn:
-                in_tx = False
-                started = 0.0
-                in_batch = 0
-                try:
-                    for entry in pending:
-                        if not in_tx:
-                            self.db.begin_write(conn)
-                            in_tx, started, in_batch = True, time.monotonic(), 0
-                        if entry.state is State.CACHED:
-                            outcome = self._delete_cached(conn, node, entry)
-                        else:
-                            outcome = self._unlink_entry(entry)
-                        in_batch += 1
-                        if (
-                            in_batch >= BATCH_ENTRIES
-                            or time.monotonic() - started >= BATCH_SECONDS
-                        ):
-                            conn.commit()
-                            in_tx = False
-                        yield outcome
-                finally:
-                    if in_tx and conn.in_transaction():
-                        conn.commit()
+
+                def one(entry: Entry) -> Outcome:
+                    if entry.state is State.CACHED:
+                        return self._delete_cached(conn, node, entry)
+                    return self._unlink_entry(entry)
+
+                yield from in_batches(self.db, conn, pending, one)
 
     def _delete_cached(self, conn: Connection, node: Node, entry: Entry) -> Outcome:
         from inspector.core.drivers.glance.central_rows import delete_row
@@ -375,3 +310,62 @@ class CentralizedDbDriver(GlanceDriver):
         if outcome.status is OutcomeStatus.GONE and deleted:
             outcome = outcome._replace(status=OutcomeStatus.DELETED)  # the row was the entry
         return outcome
+
+    # -- trusting the cache ---------------------------------------------------
+
+    def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
+        """Besides the layout's: this node's rows whose recorded size is not the file's."""
+        found = super().metadata_problems(snapshot)
+        recorded = getattr(self, "_recorded_sizes", {})
+        for e in snapshot.entries:
+            if e.state is not State.CACHED or e.note is not None or e.id not in recorded:
+                continue  # no row, no file, a symlink or a damaged row: reported otherwise
+            size = recorded[e.id]
+            found.append(
+                Problem(
+                    ProblemKind.SIZE_MISMATCH,
+                    e.id,
+                    f"this node's row records {size!r} bytes, the file holds {e.size:,}: "
+                    "Glance's pruner counts the file, its cache listing the row",
+                    State.CACHED,
+                    e,
+                    size if type(size) is int else None,
+                )
+            )
+        return found
+
+    def write_metadata(self, updates: Sequence[MetadataUpdate]) -> Generator[Outcome, None, None]:
+        """This node's rows written as Glance writes them, in short write transactions.
+
+        See :mod:`~inspector.core.drivers.glance.central_writes`.  With
+        ``create``, a node named by its url that Glance's database does not
+        record yet is recorded first, as glance-api does when it starts.
+        Glance takes no lock to write a row (a commit, a hit), so none is
+        taken here.
+        """
+        from inspector.core.drivers.glance.central_writes import (
+            ensure_node,
+            in_batches,
+            write_entry,
+        )
+
+        pending = list(updates)
+        if not pending:
+            return
+        with self.db.writing() as conn:
+            if (
+                self.node is None
+                and self.source.node is not None
+                and any(u.create for u in pending)
+            ):
+                self.node = ensure_node(self.db, conn, self.source.node)
+            node = self.node_for_writing()
+
+            def one(u: MetadataUpdate) -> Outcome:
+                try:
+                    self.check_id(u.entry.id)
+                except InvalidImageIdError as exc:
+                    return Outcome(u.entry, OutcomeStatus.FAILED, reason=str(exc))
+                return write_entry(conn, node, self.path, u)
+
+            yield from in_batches(self.db, conn, pending, one)

@@ -18,7 +18,7 @@ from inspector.core.drivers import xattrs
 from inspector.core.drivers.fsscan import open_dir_noatime
 from inspector.core.drivers.glance.layout import has_glance_layout, is_glance_own
 from inspector.core.errors import CacheUnreadableError, NotACacheError, reason_of
-from inspector.core.source import CacheOptions
+from inspector.core.source import CacheOptions, CacheSource
 
 CENTRALIZED_HINT = (
     "Its metadata then lives in Glance's central database, shared by every "
@@ -155,3 +155,53 @@ def image_files(path: Path, options: CacheOptions) -> Iterable[tuple[str, str]]:
                     continue
     finally:
         os.close(fd)
+
+
+#: Files looked at for ``user.hits`` when the source names its kind or node.
+PROBE_SAMPLE = 64
+
+
+def probe_centralized(source: CacheSource) -> bool:
+    """A Glance directory whose database is known and that is no other kind.
+
+    No ``cache.db`` with rows (sqlite, checked before), and no image that
+    carries ``user.hits`` (xattr).  An empty directory with a database
+    but neither a kind nor a node is refused: nothing on disk says which
+    node it is.
+    """
+    path, options = source.path, source.options
+    if source.kind == "centralized_db" and source.db_url is None:
+        raise NotACacheError(
+            f"{source.display_name()}: a centralized_db node is opened with its database: "
+            "--db URL [--node URL], or --glance-config FILE."
+        )
+    if source.db_url is None or path is None or source.kind not in (None, "centralized_db"):
+        return False
+    if not has_glance_layout(path):
+        return False
+    if os.path.lexists(path / options.sqlite_db) and not emptied_by_migration(
+        path, options, refuse=False
+    ):
+        return False
+    files = 0
+    check_hits = xattrs.supported(path)
+    # Named (a kind from glance-api.conf, or a node): a sample is enough to catch an
+    # xattr cache, whose driver sets user.hits on every image; found by looking
+    # alone: every image, as for refusing it as xattr.
+    sample = None if source.kind is None and source.node is None else PROBE_SAMPLE
+    for _name, full in image_files(path, options):
+        files += 1
+        if not check_hits or (sample is not None and files > sample):
+            break
+        try:
+            if xattrs.get(full, "hits") is not None:
+                return False  # Glance's xattr driver wrote it
+        except OSError:
+            continue
+    if files == 0 and source.kind is None and source.node is None:
+        raise NotACacheError(
+            f"{path} is an empty Glance cache directory: it could be an xattr cache or a "
+            "centralized_db node, so it is not opened on a guess. Name its node with "
+            "--node URL, its kind with --driver, or open it with --glance-config FILE."
+        )
+    return True
