@@ -41,6 +41,14 @@ def test_benchmark_suite_runs(tmp_path: Path) -> None:
     assert {t["figure"] for t in doc["targets"]} >= {"core_vs_floor", "first_rows_s"}
     assert "Targets at 300 entries" in r.stdout
     assert doc["filetracker"]["rows"][0]["files"] == 2_000
+    fleet = doc["fleet"]
+    assert (fleet["rows"][0]["nodes"], fleet["rows"][0]["window"]["nodes"]) == (3, 3)
+    assert {t["figure"] for t in fleet["targets"]} == {
+        "summary_s",
+        "matrix_s",
+        "window_worst_stall_ms",
+    }
+    assert "the Fleet view: shown in" in r.stdout
 
 
 def test_filetracker_benchmark_runs(tmp_path: Path) -> None:
@@ -58,4 +66,11 @@ def test_filetracker_benchmark_runs(tmp_path: Path) -> None:
     assert (row["files"], row["dirs"]) == (2_000, 20)
     for key in ("floor_s", "core_s", "cli_s", "plan_s", "client_s", "core_vs_floor_cpu"):
         assert row[key] >= 0, key
-    assert {t["figure"] for t in doc["targets"]} == {"core_vs_floor", "cli_vs_floor", "plan_s"}
+    assert {t["figure"] for t in doc["targets"]} == {
+        "core_vs_floor",
+        "cli_vs_floor",
+        "plan_s",
+        "window_first_rows_s",
+        "window_peak_mb",
+    }
+    assert row["window_first_rows_s"] > 0 and row["window_peak_mb"] > 0
