@@ -71,3 +71,22 @@ def test_the_bundle_reaches_glances_database_and_reads_its_config(tmp_path: Path
         assert r.returncode == 1, r.stderr
         assert "has no node_reference, cached_images, images" in r.stderr, r.stderr
         assert "Traceback" not in r.stderr
+
+
+def test_the_bundle_reaches_a_nodes_cache_api(tmp_path: Path) -> None:
+    """openstacksdk and keystoneauth travelled with the bundle: a node that does not
+    answer is named in one line, as from the installed program."""
+    assert BUNDLE is not None
+    cli = str(Path(BUNDLE) / "cache-inspector-cli")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    r = subprocess.run(
+        [cli, "list", "--api", "http://127.0.0.1:9", "--timeout", "5s"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr and "ModuleNotFoundError" not in r.stderr
+    assert r.stderr.startswith("cache-inspector-cli: error: ") and "127.0.0.1:9" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
