@@ -71,7 +71,9 @@ def test_each_nodes_listing_is_what_its_cache_api_says(glance_fleet: Any) -> Non
 
     # Which nodes cache each image: the inspector's listings agree with Glance's records.
     listed = {node.url: set(_listing(node)["cached"]) for node in glance_fleet}
-    assert listed == {one.url: {a, b}, two.url: {b, c}}
+    assert listed[two.url] == {b, c}
+    # d, queued on one, may have been fetched into its cache by now: nothing else may.
+    assert {a, b} <= listed[one.url] <= {a, b, d}
     for image_id in (a, b, c):
         holders = sorted(url for url, ids in listed.items() if image_id in ids)
         assert sorted(one.cached_nodes(image_id)) == holders
