@@ -21,46 +21,23 @@ from PySide6.QtCore import QSettings
 from inspector.core import State
 from inspector.gui import MainWindow
 from tests.gui.test_actions import click
-from tests.services.glance_db import CentralNode, create_image, delete_image, write_glance_conf
+from tests.services.glance_db import CentralNode, write_glance_conf
+from tests.test_cli_centralized import ONE, Deployment
 
 pytestmark = pytest.mark.glance
 
 Make = Callable[..., MainWindow]
-ONE, TWO = "http://glance-1:9292", "http://glance-2:9292"
 PASSWORD = "s3cret-Pa55"
 
 
-class Node:
-    """Node 1 and node 2 share one database; node 1's glance-api.conf names it."""
-
-    def __init__(self, url: str, make: Callable[..., CentralNode], tmp: Path) -> None:
-        self.url = url
-        self.one, self.two = make(url, ONE), make(url, TWO)
-        self.kept = create_image(url, name="cirros", data=b"k" * 3000)["id"]
-        self.gone = create_image(url, name="retired-image", data=b"g" * 5000)["id"]
-        for node in (self.one, self.two):
-            node.cache(self.kept, b"k" * 3000)
-            node.cache(self.gone, b"g" * 5000)
-        self.one.cache("00000001-3333-4000-8000-000000000001", b"1" * 1000)
-        delete_image(url, self.gone)
-        self.conf = write_glance_conf(
-            tmp / "glance-api.conf",
-            url,
-            DEFAULT={
-                "image_cache_dir": self.one.path,
-                "worker_self_reference_url": ONE,
-                "image_cache_max_size": 7000,
-                "image_cache_stall_time": 3600,
-            },
-        )
-
-    def ids(self, node: CentralNode) -> set[str]:
-        return {r["image_id"] for r in node.cached_images()}
+#: Node 1 and node 2 share one database: an image cached on both, one cached on both and
+#: deleted in Glance since, one on node 1 only with no record; node 1's glance-api.conf.
+Node = Deployment
 
 
 @pytest.fixture
 def node(glance_databases: Any, central_nodes: Callable[..., CentralNode], tmp_path: Path) -> Node:
-    return Node(glance_databases.new("sqlite"), central_nodes, tmp_path)
+    return Deployment(glance_databases.new("sqlite"), central_nodes, tmp_path)
 
 
 def open_config(make_window: Make, qtbot: Any, conf: Path) -> MainWindow:
@@ -133,13 +110,13 @@ def test_clean_deleted_in_glance_confirms_then_removes_only_this_nodes_copy(
     assert box.text() == "Clean 1 entry (4.9 KiB) deleted in Glance?"
     assert node.gone in box.informativeText()
     click(box, "Cancel")
-    assert node.gone in node.ids(node.one)  # cancelled: nothing goes
+    assert node.gone in node.glance_ids(node.one)  # cancelled: nothing goes
     action.trigger()
     with qtbot.waitSignal(window.job_done, timeout=30_000) as done:
         click(window.operations.confirmation, "Clean")
     assert done.args[0].done == 1
-    assert node.ids(node.one) == {node.kept, "00000001-3333-4000-8000-000000000001"}
-    assert node.ids(node.two) == {node.kept, node.gone}  # the other node keeps its copy
+    assert node.glance_ids(node.one) == {node.kept, "00000001-3333-4000-8000-000000000001"}
+    assert node.glance_ids(node.two) == {node.kept, node.gone}  # the other node keeps its copy
     assert not Path(node.one.path, node.gone).exists()
     assert Path(node.two.path, node.gone).exists()
     qtbot.waitUntil(lambda: not window.commands.clean_deleted.isEnabled(), timeout=30_000)

@@ -58,3 +58,24 @@ def test_updates_small_and_bulk_keep_selection(qtmodeltester: Any) -> None:
     assert selected_ids(sel) == keep
     sizes = [proxy.index(r, 0).data(EntryRole).size for r in range(proxy.rowCount())]
     assert sizes == sorted(sizes, reverse=True)
+
+
+def test_filtering_keeps_the_tables_order_whatever_was_sorted_last() -> None:
+    model = EntryTableModel(State.CACHED)
+    rows = entries(range(300), size_of=lambda i: (i * 7919) % 1000)
+    model.sort(model.column_index("size"), Qt.SortOrder.DescendingOrder)
+    by_size = sorted(rows, key=lambda e: e.size, reverse=True)
+    model.update(by_size, presorted=True)  # as a reading sorted off the GUI thread gives it
+
+    def shown() -> list[Entry]:
+        return [model.entry(r) for r in range(model.rowCount())]
+
+    model.set_filter("img-0001")
+    assert [e.id for e in shown()] == [e.id for e in by_size if "img-0001" in e.id]
+    model.set_filter("")
+    assert [e.id for e in shown()] == [e.id for e in by_size]
+    model.sort(model.column_index("id"), Qt.SortOrder.AscendingOrder)
+    model.set_filter("img-00002")
+    assert [e.id for e in shown()] == sorted(e.id for e in rows if "img-00002" in e.id)
+    model.set_filter("")
+    assert [e.id for e in shown()] == sorted(e.id for e in rows)

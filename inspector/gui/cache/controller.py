@@ -73,7 +73,9 @@ class CacheController(QObject):
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(WATCH_DEBOUNCE_MS)
-        self.debounce.timeout.connect(self.refresh)
+        self.debounce.timeout.connect(self._follow_change)
+        #: The service changed the cache while a reading ran: read again after it.
+        self._again = False
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self._poll)
@@ -112,6 +114,7 @@ class CacheController(QObject):
         self.refresh()
 
     def close(self) -> None:
+        self._again = False
         self.debounce.stop()
         self.poll.stop()
         self._unwatch()
@@ -237,11 +240,28 @@ class CacheController(QObject):
         elif not remote:
             self.poll.stop()
 
+    def _reading_now(self) -> bool:
+        return "read" in self._tasks.values()
+
     @Slot()
     def _poll(self) -> None:
-        reading_now = "read" in self._tasks.values()
-        if not self.busy and not reading_now:
+        if not self.busy and not self._reading_now():
             self.refresh()
+
+    @Slot()
+    def _follow_change(self) -> None:
+        """The service changed the cache: read it again, but never by cancelling a reading
+        in flight (on a cache changed every second, each reading would cancel the last
+        and none would ever be shown): the next one starts when it ends."""
+        if self._reading_now():
+            self._again = True
+        else:
+            self.refresh()
+
+    def _read_ended(self) -> None:
+        if self._again:
+            self._again = False
+            self.debounce.start()
 
     @Slot(str)
     def _disk_changed(self, _path: str) -> None:
@@ -306,6 +326,7 @@ class CacheController(QObject):
         what = self._end(task)
         if what == "read":
             assert isinstance(value, ReadResult)
+            self._read_ended()
             self.last = value
             log.info(
                 "read %s: %d entries",
@@ -331,6 +352,7 @@ class CacheController(QObject):
     def _error(self, task: Task, message: str) -> None:
         what = self._end(task)
         if what == "read":
+            self._read_ended()
             if self.source is not None and self.source.path is not None:
                 self._watch([self.source.path])
             self.read_failed.emit(message)
@@ -344,6 +366,7 @@ class CacheController(QObject):
     def _cancelled(self, task: Task) -> None:
         what = self._end(task)
         if what == "read":
+            self._read_ended()
             self.read_cancelled.emit()
         elif what == "job":  # pragma: no cover - jobs return their own cancelled result
             self.refresh()

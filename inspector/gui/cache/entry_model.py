@@ -91,6 +91,8 @@ class EntryTableModel(QAbstractTableModel):
         self._all: Sequence[Entry] = ()  # every entry of the last update
         self._filter = ""
         self._deleted_only = False  # only images deleted in Glance
+        #: The order ``_all`` is in (a sort spec), when known: filtering keeps it.
+        self._all_order: object = None
         #: Sorts a big table off the GUI thread: (rows, spec, context, done) -> None.
         self.sorter: Sorter | None = None
         self._generation = 0  # counts changes of the rows, so a late sort is dropped
@@ -173,7 +175,10 @@ class EntryTableModel(QAbstractTableModel):
         if needle == self._filter and deleted_only == self._deleted_only:
             return
         self._filter, self._deleted_only = needle, deleted_only
-        self._relayout(self._visible(self._all), presorted=False)
+        # Filtering keeps the order: rows already in the table's order need no sort
+        # (sorting 100,000 rows here would stall the window).
+        in_order = self._all_order is not None and self._all_order == self.sort_spec()
+        self._relayout(self._visible(self._all), presorted=in_order)
 
     def _filtering(self) -> bool:
         return bool(self._filter) or self._deleted_only
@@ -215,6 +220,8 @@ class EntryTableModel(QAbstractTableModel):
     def _sorted(self, rows: list[Entry], generation: int) -> None:
         """Sorted rows from a worker: taken unless the rows changed meanwhile."""
         if generation == self._generation:
+            if not self._filtering() and len(rows) == len(self._all):
+                self._all, self._all_order = rows, self.sort_spec()
             self._relayout(rows, presorted=True)
 
     def sort_spec(self) -> SortSpec | None:
@@ -274,6 +281,7 @@ class EntryTableModel(QAbstractTableModel):
         (also built there), which spares the GUI thread two passes over them.
         """
         self._all = entries
+        self._all_order = self.sort_spec() if presorted else None
         self._generation += 1
         if self._filtering():
             entries, row_of = self._visible(entries), None  # the order stays: presorted holds

@@ -38,7 +38,7 @@ from inspector.core.drivers.glance.layout import GlanceDriver
 from inspector.core.drivers.glance.probe import probe_centralized
 from inspector.core.errors import CacheError, InvalidImageIdError
 from inspector.core.model import Entry, Note, Snapshot, State, make_entry
-from inspector.core.problems import Problem, ProblemKind
+from inspector.core.problems import Problem
 from inspector.core.source import CacheSource
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when a node is opened, not with the program
@@ -315,24 +315,14 @@ class CentralizedDbDriver(GlanceDriver):
 
     def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
         """Besides the layout's: this node's rows whose recorded size is not the file's."""
-        found = super().metadata_problems(snapshot)
-        recorded = getattr(self, "_recorded_sizes", {})
-        for e in snapshot.entries:
-            if e.state is not State.CACHED or e.note is not None or e.id not in recorded:
-                continue  # no row, no file, a symlink or a damaged row: reported otherwise
-            size = recorded[e.id]
-            found.append(
-                Problem(
-                    ProblemKind.SIZE_MISMATCH,
-                    e.id,
-                    f"this node's row records {size!r} bytes, the file holds {e.size:,}: "
-                    "Glance's pruner counts the file, its cache listing the row",
-                    State.CACHED,
-                    e,
-                    size if type(size) is int else None,
-                )
-            )
-        return found
+        return super().metadata_problems(snapshot) + self.size_mismatches(
+            snapshot,
+            getattr(self, "_recorded_sizes", {}),
+            lambda size, e: (
+                f"this node's row records {size!r} bytes, the file holds {e.size:,}: "
+                "Glance's pruner counts the file, its cache listing the row"
+            ),
+        )
 
     def write_metadata(self, updates: Sequence[MetadataUpdate]) -> Generator[Outcome, None, None]:
         """This node's rows written as Glance writes them, in short write transactions.

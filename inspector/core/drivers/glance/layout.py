@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 from abc import abstractmethod
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from inspector.core.drivers.base import (
     Action,
@@ -52,7 +53,7 @@ from inspector.core.errors import (
     reason_of,
 )
 from inspector.core.model import STATES, Entry, Note, Snapshot, State
-from inspector.core.problems import Problem
+from inspector.core.problems import Problem, ProblemKind
 from inspector.core.source import CacheOptions, CacheSource
 
 #: Glance's own defaults: image_cache_max_size and image_cache_stall_time.
@@ -175,6 +176,29 @@ class GlanceDriver(CacheDriver):
     def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
         own = self.service_files()
         return layout_problems(self.path, SUBDIRS.values(), lambda n: n in own)
+
+    def size_mismatches(
+        self, snapshot: Snapshot, recorded: Mapping[str, Any], says: Callable[[Any, Entry], str]
+    ) -> list[Problem]:
+        """Cached entries whose row records another size than the file's (``recorded``:
+        id -> the row's size, from the scan); ``says`` words it for the kind."""
+        found = []
+        for e in snapshot.entries:
+            if e.state is not State.CACHED or e.note is not None or e.id not in recorded:
+                continue  # no row, no file, a symlink or a damaged row: reported otherwise
+            size = recorded[e.id]
+            if size != e.size:
+                found.append(
+                    Problem(
+                        ProblemKind.SIZE_MISMATCH,
+                        e.id,
+                        says(size, e),
+                        State.CACHED,
+                        e,
+                        size if type(size) is int else None,
+                    )
+                )
+        return found
 
     def scan(self, progress: Progress | None = None) -> Snapshot:
         self.warnings = []

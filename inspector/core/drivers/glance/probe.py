@@ -64,7 +64,9 @@ def probe_sqlite(path: Path, options: CacheOptions, central: bool = False) -> bo
     return not emptied_by_migration(path, options, refuse=not central)
 
 
-def probe_xattr(path: Path, options: CacheOptions, central: bool = False) -> bool:
+def probe_xattr(
+    path: Path, options: CacheOptions, central: bool = False, sample: int | None = None
+) -> bool:
     """Whether Glance's xattr driver wrote the cache at ``path``.
 
     Glance's directories and no database; and where the filesystem has user
@@ -74,7 +76,8 @@ def probe_xattr(path: Path, options: CacheOptions, central: bool = False) -> boo
     message saying so.  On a filesystem without xattrs the hits are unknown
     (the scan says so).  With ``central`` (Glance's database is known, and the
     kind not named as xattr) only an image carrying ``user.hits`` makes it
-    xattr; anything else is left to the centralized_db driver's probe.
+    xattr; anything else is left to the centralized_db driver's probe, which
+    looks at the same ``sample`` first files (all without one).
     Nothing is written; no atime moves.
     """
     if os.path.lexists(path / options.sqlite_db) or not has_glance_layout(path):
@@ -84,6 +87,8 @@ def probe_xattr(path: Path, options: CacheOptions, central: bool = False) -> boo
     seen = 0
     for _name, full in image_files(path, options):
         seen += 1
+        if sample is not None and seen > sample:
+            break
         try:
             if xattrs.get(full, "hits") is not None:
                 return True

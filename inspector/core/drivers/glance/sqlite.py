@@ -26,7 +26,7 @@ from inspector.core.drivers.glance.sqlite_rows import (
 from inspector.core.drivers.sqlite_uri import uri
 from inspector.core.errors import CacheError, CorruptDatabaseError, InvalidImageIdError, reason_of
 from inspector.core.model import Entry, Note, Snapshot, State, make_entry
-from inspector.core.problems import Problem, ProblemKind
+from inspector.core.problems import Problem
 from inspector.core.sorting import gentle_sorted
 from inspector.core.source import CacheSource
 
@@ -302,25 +302,14 @@ class SqliteDriver(GlanceDriver):
 
     def metadata_problems(self, snapshot: Snapshot) -> list[Problem]:
         """Besides the layout's: rows whose recorded size is not the file's."""
-        found = super().metadata_problems(snapshot)
-        recorded = getattr(self, "_recorded_sizes", {})
-        for e in snapshot.entries:
-            if e.state is not State.CACHED or e.note is not None or e.id not in recorded:
-                continue  # no row, no file, a symlink or a damaged row: reported otherwise
-            size = recorded[e.id]
-            if size != e.size:
-                found.append(
-                    Problem(
-                        ProblemKind.SIZE_MISMATCH,
-                        e.id,
-                        f"{self.options.sqlite_db} records {_count(size)} bytes, the file holds "
-                        f"{e.size:,}: Glance's pruner counts the file, its listing the row",
-                        State.CACHED,
-                        e,
-                        size if type(size) is int else None,
-                    )
-                )
-        return found
+        return super().metadata_problems(snapshot) + self.size_mismatches(
+            snapshot,
+            getattr(self, "_recorded_sizes", {}),
+            lambda size, e: (
+                f"{self.options.sqlite_db} records {_count(size)} bytes, the file holds "
+                f"{e.size:,}: Glance's pruner counts the file, its listing the row"
+            ),
+        )
 
     def write_metadata(self, updates: Sequence[MetadataUpdate]) -> Generator[Outcome, None, None]:
         """Rows written as Glance writes them, in short transactions.

@@ -15,7 +15,7 @@ from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, 
 from inspector.core.drivers.fsops import open_dir
 from inspector.core.drivers.fsscan import FileInfo
 from inspector.core.drivers.glance.layout import GlanceDriver, link_note
-from inspector.core.drivers.glance.probe import probe_xattr
+from inspector.core.drivers.glance.probe import PROBE_SAMPLE, probe_xattr
 from inspector.core.errors import CacheError, reason_of
 from inspector.core.model import Entry, Snapshot, State, make_entry
 from inspector.core.problems import Problem, ProblemKind
@@ -45,7 +45,12 @@ class XattrDriver(GlanceDriver):
     @classmethod
     def probe(cls, source: CacheSource) -> bool:
         central = source.db_url is not None and source.kind != cls.name
-        return source.path is not None and probe_xattr(source.path, source.options, central)
+        # As the centralized_db probe: a node named (or a kind) needs only a sample.
+        named = source.kind is not None or source.node is not None
+        sample = PROBE_SAMPLE if central and named else None
+        return source.path is not None and probe_xattr(
+            source.path, source.options, central, sample
+        )
 
     def _read_text(self, info: FileInfo, key: str) -> str | None:
         if not self._xattr_ok or info.is_link:
