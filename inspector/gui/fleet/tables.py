@@ -71,3 +71,16 @@ def size_matrix(view: QTableView, model: MatrixModel, fleet: Fleet) -> None:
         title = str(model.headerData(col, Qt.Orientation.Horizontal, 0) or "")
         text = max(widths[col] if col < len(widths) else 0, fm.horizontalAdvance(title))
         view.setColumnWidth(col, text + pad)
+
+
+def selected_rows(view: QTableView) -> int:
+    """How many rows are selected (whole rows: the tables select rows), without listing them."""
+    model = view.selectionModel()
+    if model is None:
+        return 0
+    selection = model.selection()
+    rows: set[int] = set()
+    for i in range(selection.size()):
+        r = selection.at(i)
+        rows.update(range(r.top(), r.bottom() + 1))  # ranges split by column repeat rows
+    return len(rows)
