@@ -281,28 +281,24 @@ def fleet(args: argparse.Namespace) -> None:
     if importlib.util.find_spec("glance") is None:
         print("fleet: skipped (Glance is not installed: ./run setup)", file=sys.stderr)
         return
-    out = args.json.with_name(args.json.stem + "-fleet.json")
-    command = [sys.executable, str(HERE / "bench_fleet.py"), "--json", str(out)]
-    if args.quick:
-        command.append("--quick")
-    print()
-    subprocess.run(command, check=True)
-    doc = json.loads(args.json.read_text())
-    doc["fleet"] = json.loads(out.read_text())
-    args.json.write_text(json.dumps(doc, indent=1))
-    out.unlink()
+    sub_benchmark(args, "fleet", "bench_fleet.py")
 
 
 def filetracker(args: argparse.Namespace) -> None:
     """benchmarks/bench_filetracker.py, its figures added to the JSON under "filetracker"."""
-    out = args.json.with_name(args.json.stem + "-filetracker.json")
-    command = [sys.executable, str(HERE / "bench_filetracker.py"), "--json", str(out)]
+    sub_benchmark(args, "filetracker", "bench_filetracker.py")
+
+
+def sub_benchmark(args: argparse.Namespace, key: str, script: str) -> None:
+    """Run ``script`` (--quick with the suite's), its figures added to the JSON under ``key``."""
+    out = args.json.with_name(f"{args.json.stem}-{key}.json")
+    command = [sys.executable, str(HERE / script), "--json", str(out)]
     if args.quick:
         command.append("--quick")
     print()
     subprocess.run(command, check=True)
     doc = json.loads(args.json.read_text())
-    doc["filetracker"] = json.loads(out.read_text())
+    doc[key] = json.loads(out.read_text())
     args.json.write_text(json.dumps(doc, indent=1))
     out.unlink()
 

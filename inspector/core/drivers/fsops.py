@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from inspector.core.errors import InvalidImageIdError
+from inspector.core.drivers.kinds import Outcome, OutcomeStatus
+from inspector.core.errors import CacheError, InvalidImageIdError, reason_of
+from inspector.core.model import Entry
 
 #: Longest name a Linux filesystem takes (NAME_MAX).
 MAX_ID_BYTES = 255
@@ -142,3 +144,19 @@ def open_noatime_at(name: str, dir_fd: int | None = None) -> tuple[int, bool]:
 def open_entry_file(path: str | os.PathLike[str]) -> tuple[int, bool]:
     """:func:`open_noatime_at` for a full path (its last component is not followed)."""
     return open_noatime_at(os.fspath(path))
+
+
+def file_to_write(root: Path, entry: Entry, gone: str) -> os.stat_result | Outcome:
+    """The stat of ``entry``'s file in ``root`` when it is a regular file whose
+    metadata may be written (repair, import); else the outcome that leaves it
+    alone: ``GONE`` saying ``gone``, or ``FAILED`` with the reason."""
+    try:
+        with open_dir(root) as fd:
+            st = os.stat(entry.id, dir_fd=fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return Outcome(entry, OutcomeStatus.GONE, reason=gone)
+    except (OSError, CacheError) as exc:
+        return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
+    if not stat.S_ISREG(st.st_mode):
+        return Outcome(entry, OutcomeStatus.FAILED, reason="not a regular file: left alone")
+    return st

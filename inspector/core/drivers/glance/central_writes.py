@@ -22,8 +22,6 @@ precision, the finest a ``DateTime`` column keeps; a MySQL/MariaDB column
 
 from __future__ import annotations
 
-import os
-import stat
 import time
 from collections.abc import Callable, Generator, Sequence
 from datetime import datetime, timedelta
@@ -34,10 +32,10 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
-from inspector.core.drivers.fsops import open_dir
+from inspector.core.drivers.fsops import file_to_write
 from inspector.core.drivers.glance.central_rows import EPOCH
 from inspector.core.drivers.kinds import MetadataUpdate, Outcome, OutcomeStatus
-from inspector.core.errors import CacheError, reason_of
+from inspector.core.errors import CacheError
 from inspector.core.glance_db import GlanceDatabase, Node, cached_images, node_reference
 
 #: Writes commit in batches: at most this many entries or this long.
@@ -141,15 +139,9 @@ def write_entry(conn: Connection, node: Node, root: Path, u: MetadataUpdate) -> 
     that is gone, or is not a regular file, leaves the row as it is.
     """
     entry = u.entry
-    try:
-        with open_dir(root) as fd:
-            st = os.stat(entry.id, dir_fd=fd, follow_symlinks=False)
-    except FileNotFoundError:
-        return Outcome(entry, OutcomeStatus.GONE, reason="its file is gone: row left alone")
-    except (OSError, CacheError) as exc:
-        return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
-    if not stat.S_ISREG(st.st_mode):
-        return Outcome(entry, OutcomeStatus.FAILED, reason="not a regular file: left alone")
+    st = file_to_write(root, entry, "its file is gone: row left alone")
+    if isinstance(st, Outcome):
+        return st
     accessed = None if u.accessed_ns is None else naive_utc(u.accessed_ns)
     modified = None if u.modified_ns is None else naive_utc(u.modified_ns)
     values = {"hits": u.hits, "last_accessed": accessed, "last_modified": modified, "size": u.size}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import time
 from array import array
 from collections.abc import Generator, Iterable, Iterator, Sequence
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, ProgressTicker
-from inspector.core.drivers.fsops import open_dir
+from inspector.core.drivers.fsops import file_to_write
 from inspector.core.drivers.glance.layout import GlanceDriver, link_note
 from inspector.core.drivers.glance.probe import probe_sqlite
 from inspector.core.drivers.glance.sqlite_rows import (
@@ -339,14 +338,11 @@ class SqliteDriver(GlanceDriver):
         entry = u.entry
         try:
             self.check_id(entry.id)
-            with open_dir(self.path) as root:
-                st = os.stat(entry.id, dir_fd=root, follow_symlinks=False)
-        except FileNotFoundError:
-            return Outcome(entry, OutcomeStatus.GONE, reason="its file is gone: row left alone")
-        except (OSError, CacheError) as exc:
+        except CacheError as exc:
             return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
-        if not stat.S_ISREG(st.st_mode):
-            return Outcome(entry, OutcomeStatus.FAILED, reason="not a regular file: left alone")
+        st = file_to_write(self.path, entry, "its file is gone: row left alone")
+        if isinstance(st, Outcome):
+            return st
         values = {
             "hits": u.hits,
             "last_accessed": None if u.accessed_ns is None else u.accessed_ns / 1e9,

@@ -12,7 +12,7 @@ from collections.abc import Generator, Sequence
 
 from inspector.core.drivers import mounts, xattrs
 from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, ProgressTicker
-from inspector.core.drivers.fsops import open_dir
+from inspector.core.drivers.fsops import file_to_write
 from inspector.core.drivers.fsscan import FileInfo
 from inspector.core.drivers.glance.layout import GlanceDriver, link_note
 from inspector.core.drivers.glance.probe import PROBE_SAMPLE, probe_xattr
@@ -173,14 +173,11 @@ class XattrDriver(GlanceDriver):
         entry = u.entry
         try:
             self.check_id(entry.id)
-            with open_dir(self.path) as root:
-                st = os.stat(entry.id, dir_fd=root, follow_symlinks=False)
-        except FileNotFoundError:
-            return Outcome(entry, OutcomeStatus.GONE, reason="its file is gone")
-        except (OSError, CacheError) as exc:
+        except CacheError as exc:
             return Outcome(entry, OutcomeStatus.FAILED, reason=reason_of(exc))
-        if not stat.S_ISREG(st.st_mode):
-            return Outcome(entry, OutcomeStatus.FAILED, reason="not a regular file: left alone")
+        st = file_to_write(self.path, entry, "its file is gone")
+        if isinstance(st, Outcome):
+            return st
         path = self.path / entry.id
         try:
             hits = u.hits
