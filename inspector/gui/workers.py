@@ -235,6 +235,10 @@ class Runner(QObject):
 
     def _finish(self, task: Task) -> bool:
         self._running.pop(task.id, None)
+        # The reporter's callbacks hold the task: a cycle that the garbage collector
+        # would have to find, and never does once frozen (``gc.freeze``), keeping
+        # whatever the task's work holds (a whole reading) alive.  Its work is over.
+        task.reporter = None
         current = self._current(task)
         if current and task.lane is not None:
             self._lanes.pop(task.lane, None)

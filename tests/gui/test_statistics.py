@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
-from inspector.core import State, actions, open_cache
+from inspector.core import Reading, State, actions, open_cache
 from inspector.gui import MainWindow
 from inspector.gui.widgets.charts import ChartWidget
 
@@ -151,3 +152,23 @@ def test_export_through_the_file_dialog(
         rows = list(csv.DictReader(f))
     assert len(rows) == 6 and {r["state"] for r in rows} == {"queued"}
     assert [int(r["position"]) for r in rows] == list(range(1, 7))
+
+
+def test_a_reading_goes_once_the_next_is_shown(make_window: Make, demo: Path, qtbot: Any) -> None:
+    """With Statistics shown, each refresh used to keep the reading before alive for good
+    (a task's work frozen with the garbage collector's help): 35 MB more a reading at
+    100,000 entries, and the window's memory grew as long as the service wrote."""
+    window = make_window(demo)
+    show_statistics(window, qtbot)
+    for _ in range(3):
+        with qtbot.waitSignals([window.refreshed, window.controller.statistics_ready], timeout=10_000):
+            window.refresh()
+    qtbot.waitUntil(lambda: not window.runner.active())
+    gc.unfreeze()  # frozen objects are not listed; nothing is collected here
+    readings = [o for o in gc.get_objects() if isinstance(o, Reading)]
+    assert readings == [window.controller.reading]
+    # and the table holds that reading's entries, not equal ones of a reading before
+    model = window.page.models[State.CACHED]
+    own = {id(e) for e in readings[0].snapshot.entries}
+    assert model.rowCount() > 0
+    assert all(id(model.entry(r)) in own for r in range(model.rowCount()))
