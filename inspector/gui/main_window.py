@@ -245,8 +245,7 @@ class MainWindow(QMainWindow):
         if self.page.states != states_before:
             self._tabs_changed()
         self.keeper.show()
-        self.page.stats_view.stale = self.page.problems_view.stale = True
-        self.keeper.want_figures()
+        self.keeper.reading_shown(result)
         self._update_status()
         self.refreshed.emit()
 

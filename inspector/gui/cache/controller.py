@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
@@ -26,10 +26,10 @@ from inspector.core import (
     audit,
     stats,
 )
-from inspector.core.actions import JobProgress, JobResult, plan_prune
+from inspector.core.actions import JobProgress, JobResult
 from inspector.gui.cache.columns import Context
 from inspector.gui.cache.entry_model import SortSpec, sorted_rows
-from inspector.gui.cache.reading import ReadResult, prepare, settings_source
+from inspector.gui.cache.reading import ReadResult, figures, prepare, settings_source
 from inspector.gui.workers import MainThreadGarbageCollector, Reporter, Runner, Task
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ class CacheController(QObject):
         self.force_read_only = False
         #: Set by the window: each table's order now, and the clock for time columns.
         self.sorts: Callable[[], dict[State, SortSpec | None]] = dict
+        #: The maximum to work the statistics out with, with each reading; None: not wanted.
+        self.statistics_max: Callable[[], int | None] = lambda: None
         self.context: Callable[[], Context] = lambda: Context.now_with(86400.0)
         self._tasks: dict[int, str] = {}  # my tasks: id -> "read", "stats", "sort", "job"
         self._sorts: dict[int, Callable[[list[Entry]], None]] = {}
@@ -133,9 +135,10 @@ class CacheController(QObject):
         active = {t.id for t in self.runner.active()}
         self._tasks = {i: what for i, what in self._tasks.items() if i in active}
         sorts, context, read_only = self.sorts(), self.context(), self.force_read_only
+        statistics_max = self.statistics_max()
         task = Task(
             self.tr("Reading"),
-            lambda r: prepare(source, read_only, sorts, context, r),
+            lambda r: prepare(source, read_only, sorts, context, r, statistics_max),
             source=self.key,
             lane=f"read:{self.key}",
         )
@@ -157,21 +160,9 @@ class CacheController(QObject):
         reading = self.last.reading
 
         def compute(_: Reporter) -> stats.Statistics:
-            entries = reading.snapshot.entries
-            driver = reading.driver
-            # What a prune to the maximum takes, by the kind's own rule (the cleaner's
-            # newest-kept differs from LRU): the curve marks exactly those.
-            other_rule = driver.capabilities.prune_rule != "lru"
-            victims: Sequence[Entry] | None = None
-            if not max_size:
-                victims = ()  # no maximum: nothing to evict
-            elif other_rule:
-                victims = plan_prune(driver, entries, max_size).entries
-            figures = stats.compute(
-                entries, max_size, eviction_order=driver.eviction_order(entries), victims=victims
-            )
+            result = figures(reading, max_size)
             gc.freeze()
-            return figures
+            return result
 
         task = Task(self.tr("Statistics"), compute, source=self.key, lane=f"stats:{self.key}")
         self._tasks[task.id] = "stats"
@@ -336,6 +327,8 @@ class CacheController(QObject):
             self._follow(value.reading)
             MainThreadGarbageCollector.settle()
             self.read_done.emit(value)
+            if value.statistics is not None:  # worked out with the reading
+                self.statistics_ready.emit(value.statistics)
         elif what == "stats":
             self.statistics_ready.emit(value)
         elif what == "audit":

@@ -14,6 +14,7 @@ from inspector.core import Limits
 from inspector.gui.cache.columns import Context
 from inspector.gui.cache.controller import CacheController
 from inspector.gui.cache.page import CachePage
+from inspector.gui.cache.reading import ReadResult
 from inspector.gui.settings import Settings
 
 #: How often relative times ("3 minutes ago") are redrawn.
@@ -35,6 +36,7 @@ class PageLimits(QObject):
         self.clock.timeout.connect(self.set_context)
         self.clock.start()
         controller.context = self.context
+        controller.statistics_max = self.statistics_max
         page.tab_changed.connect(self.want_figures)
         page.header.max_size_changed.connect(self._max_size_changed)
         page.header.stall_time_changed.connect(self._stall_time_changed)
@@ -65,6 +67,18 @@ class PageLimits(QObject):
         if self.controller.source is not None:
             self.settings.set_stall_time(self.controller.source, value)
             self.set_context()
+
+    def statistics_max(self) -> int | None:
+        """The maximum the next reading works its statistics out with; None: not shown."""
+        return (self.limits().max_size or 0) if self.page.statistics_shown() else None
+
+    def reading_shown(self, result: ReadResult) -> None:
+        """A new reading is in the tables: its statistics came with it (the controller
+        passes them on), or are stale now."""
+        st = result.statistics
+        self.page.stats_view.stale = st is None or st.max_size != (self.limits().max_size or 0)
+        self.page.problems_view.stale = True
+        self.want_figures()
 
     @Slot()
     def want_figures(self) -> None:

@@ -257,7 +257,7 @@ class CachePage(QWidget):
             self.filter_bar.set_subject("image id or name")
         else:
             self.filter_bar.set_subject("image id" if caps.id_rule is IdRule.NAME else "name")
-        self.deleted = self.deleted_count(result.rows.get(State.CACHED, [])) if names else 0
+        self.deleted = result.deleted
         self.filter_bar.set_deleted(names, self.deleted)
         self.stats_view.set_kind(caps.has_hits, result.tree is not None)
         self.stats_view.show_folders(result.tree)
@@ -308,11 +308,6 @@ class CachePage(QWidget):
         for model in self.models.values():
             model.set_filter(text, deleted_only)
         self.selection_changed.emit()
-
-    @staticmethod
-    def deleted_count(cached: Sequence[Entry]) -> int:
-        """Cached images whose image was deleted in Glance."""
-        return sum(1 for e in cached if e.image_status == "deleted")
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus()

@@ -10,7 +10,10 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, replace
 
-from inspector.core import CacheSource, Entry, IdRule, Reading, ScanCancelled, State, read
+from collections.abc import Sequence
+
+from inspector.core import CacheSource, Entry, IdRule, Reading, ScanCancelled, State, read, stats
+from inspector.core.actions import plan_prune
 from inspector.core.tree import Folder, build_tree
 from inspector.gui.cache.columns import Context
 from inspector.gui.cache.entry_model import SortSpec, index_of, sorted_rows
@@ -30,6 +33,26 @@ class ReadResult:
     context: Context
     #: The folders of a kind whose ids are paths (a Filetracker store), else ``None``.
     tree: Folder | None = None
+    #: Cached images whose image was deleted in Glance (0 where Glance's records are not known).
+    deleted: int = 0
+    #: The Statistics view's figures, worked out with the reading when that view was shown.
+    statistics: stats.Statistics | None = None
+
+
+def figures(reading: Reading, max_size: int) -> stats.Statistics:
+    """The Statistics view's figures for ``reading`` with this maximum (any thread)."""
+    entries = reading.snapshot.entries
+    driver = reading.driver
+    # What a prune to the maximum takes, by the kind's own rule (the cleaner's
+    # newest-kept differs from LRU): the curve marks exactly those.
+    victims: Sequence[Entry] | None = None
+    if not max_size:
+        victims = ()  # no maximum: nothing to evict
+    elif driver.capabilities.prune_rule != "lru":
+        victims = plan_prune(driver, entries, max_size).entries
+    return stats.compute(
+        entries, max_size, eviction_order=driver.eviction_order(entries), victims=victims
+    )
 
 
 def prepare(
@@ -38,11 +61,15 @@ def prepare(
     sorts: dict[State, SortSpec | None],
     context: Context,
     reporter: Reporter,
+    statistics_max: int | None = None,
 ) -> ReadResult:
     """Read ``source`` and lay its rows out for the tables; runs on a worker thread.
 
     A source known only by its glance-api.conf is read from that file first (each
-    time: a changed configuration is followed).
+    time: a changed configuration is followed).  With ``statistics_max`` (the
+    Statistics view is shown) its figures are worked out here too, with that
+    maximum: in the same task, not in a second one that would race the next
+    reading for the interpreter (and hold a third copy of the cache).
     """
     if source.config is not None and source.path is None:
         from inspector.core.glance_config import source_from_config
@@ -62,7 +89,11 @@ def prepare(
     tree = None
     if reading.driver.capabilities.id_rule is IdRule.PATH:
         tree = build_tree(reading.snapshot.entries)
-    result = ReadResult(reading, rows, row_of, sorts, context, tree)
+    deleted = 0
+    if reading.snapshot.image_records:
+        deleted = sum(1 for e in rows.get(State.CACHED, ()) if e.image_status == "deleted")
+    figured = None if statistics_max is None else figures(reading, statistics_max)
+    result = ReadResult(reading, rows, row_of, sorts, context, tree, deleted, figured)
     gc.freeze()  # long-lived, acyclic: no collection need walk them again
     return result
 
