@@ -243,7 +243,10 @@ class ChartWidget(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        paint_chart(self, painter)
+        try:
+            paint_chart(self, painter)
+        finally:
+            painter.end()  # now, not when Python drops the object (a frame kept alive delays it)
 
     # -- keyboard --------------------------------------------------------------
 

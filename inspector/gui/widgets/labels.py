@@ -60,5 +60,8 @@ class ElidedLabel(ValueLabel):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.setPen(self.palette().windowText().color())
-        painter.drawText(self.contentsRect(), int(self.alignment()), self.shown_text())
+        try:
+            painter.setPen(self.palette().windowText().color())
+            painter.drawText(self.contentsRect(), int(self.alignment()), self.shown_text())
+        finally:
+            painter.end()  # now, not when Python drops the object (a frame kept alive delays it)
