@@ -114,14 +114,28 @@ class Watchdog:
                 continue
             if late * 1000 >= STALL_MS and self.beat != sampled_for:
                 sampled_for = self.beat  # one sample per stall
-                frame = sys._current_frames().get(self.gui)
+                frames = sys._current_frames()
+                frame = frames.get(self.gui)
                 if frame is not None:
-                    self.stalls[_where(frame)] += 1
+                    # What the workers were doing then: one holding the GIL stalls the
+                    # GUI thread wherever it is.
+                    others = sorted(
+                        _where(f)
+                        for ident, f in frames.items()
+                        if ident not in (self.gui, threading.get_ident()) and _ours(f)
+                    )
+                    beside = "".join(f" | worker: {w}" for w in others)
+                    self.stalls[_where(frame) + beside] += 1
 
     def stop(self) -> dict[str, int]:
         self._stop.set()
         self.timer.stop()
-        return dict(self.stalls.most_common(10))
+        return dict(self.stalls.most_common(12))
+
+
+def _ours(frame: object) -> bool:
+    """Whether the program's own code is on this stack (an idle pool thread's is not)."""
+    return any("/inspector/" in f.filename for f in traceback.extract_stack(frame))  # type: ignore[arg-type]
 
 
 def _where(frame: object) -> str:
