@@ -114,12 +114,15 @@ class _Job(QRunnable):
     def __init__(self, task: Task, signals: _Signals) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self.task = task
+        self.task: Task | None = task
         self.signals = signals
 
     def run(self) -> None:
         task, signals = self.task, self.signals
-        assert task.reporter is not None
+        assert task is not None and task.reporter is not None
+        # PySide's pool may keep this runnable's Python object after it ran: let it not
+        # keep the task too (and with it the task's work: a whole reading).
+        self.task = None
         try:
             if task.reporter.cancelled and not task.exclusive:
                 raise Cancelled  # a read superseded before it began; a change reports its own
