@@ -6,8 +6,10 @@ clock), O(n log n) for the whole cache.
 
 from __future__ import annotations
 
+import heapq
 import time
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from inspector.core.model import Entry, Note, State
@@ -92,15 +94,25 @@ class Statistics:
 
 
 def _bins(
-    spec: Sequence[tuple[str, float, float | None]], values: list[tuple[float, Entry]]
+    spec: Sequence[tuple[str, float, float | None]],
+    entries: Sequence[Entry],
+    value_of: Callable[[Entry], float],
 ) -> tuple[Bin, ...]:
-    out = []
-    for label, lo, hi in spec:
-        chosen = [e for v, e in values if v >= lo and (hi is None or v < hi)]
-        out.append(
-            Bin(label, len(chosen), sum(e.size for e in chosen), tuple(e.id for e in chosen))
-        )
-    return tuple(out)
+    """Each entry in the bin its value falls in, in one pass (the bins follow one another:
+    each starts where the one before ends)."""
+    lows = [lo for _, lo, _ in spec]
+    if any(hi != nxt for (_, _, hi), nxt in zip(spec, lows[1:], strict=False)):
+        raise ValueError("histogram bins must follow one another")
+    top = spec[-1][2]
+    members: list[list[Entry]] = [[] for _ in spec]
+    for e in entries:
+        v = value_of(e)
+        if lows[0] <= v and (top is None or v < top):
+            members[bisect_right(lows, v) - 1].append(e)
+    return tuple(
+        Bin(label, len(chosen), sum(e.size for e in chosen), tuple(e.id for e in chosen))
+        for (label, _, _), chosen in zip(spec, members, strict=True)
+    )
 
 
 def compute(
@@ -126,17 +138,19 @@ def compute(
         e for e in entries if e.state is State.CACHED and e.note is not Note.ROW_WITHOUT_FILE
     ]
 
-    largest = tuple(gentle_sorted(cached, key=lambda e: (-e.size, e.id))[:top])
+    # The first few of an order, not a sort of the whole cache (nsmallest is sorted()[:n]).
+    largest = tuple(heapq.nsmallest(top, cached, key=lambda e: (-e.size, e.id)))
     known = [e for e in cached if e.hits is not None]
-    by_hits = gentle_sorted(known, key=lambda e: (-(e.hits or 0), e.id))
-    hottest = tuple(e for e in by_hits[:top] if e.hits)
+    hottest = tuple(
+        e for e in heapq.nsmallest(top, known, key=lambda e: (-(e.hits or 0), e.id)) if e.hits
+    )
 
     # Hit buckets are integer ranges: make the upper bounds exclusive.
     hit_spec = [(label, float(lo), None if hi is None else hi + 1.0) for label, lo, hi in HIT_BINS]
-    hits = _bins(hit_spec, [(float(e.hits or 0), e) for e in known])
+    hits = _bins(hit_spec, known, lambda e: float(e.hits or 0))
 
     accessed = [e for e in cached if e.accessed_ts]
-    ages = _bins(AGE_BINS, [(max(0.0, now - (e.accessed_ts or 0.0)), e) for e in accessed])
+    ages = _bins(AGE_BINS, accessed, lambda e: max(0.0, now - (e.accessed_ts or 0.0)))
 
     if eviction_order is not None:
         wanted = {e.id for e in cached}
@@ -157,9 +171,10 @@ def compute(
         first_evicted = next((i for i, e in enumerate(order) if id(e) in chosen), len(order))
     lru = LruCurve(tuple(e.id for e in order), tuple(cumulative), max_size, first_evicted)
 
-    total_hits = sum(e.hits or 0 for e in known)
+    hit_counts = [e.hits or 0 for e in known]
+    total_hits = sum(hit_counts)
     decile = max(1, len(known) // 10) if known else 0
-    top_hits = sum(e.hits or 0 for e in by_hits[:decile])
+    top_hits = sum(heapq.nlargest(decile, hit_counts))
     share = top_hits / total_hits if total_hits else 0.0
 
     return Statistics(
