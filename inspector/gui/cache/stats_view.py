@@ -170,7 +170,7 @@ class StatisticsView(QScrollArea):
             _count,
         )
         self.lru_chart.set_curve(
-            [float(v) for v in st.lru.cumulative],
+            st.lru.cumulative,
             st.lru.ids,
             _bytes,
             float(st.max_size) if st.max_size else None,

@@ -57,7 +57,8 @@ class ChartWidget(QWidget):
         self.setMouseTracking(True)
         self.bars: list[Bar] = []
         self.horizontal = False
-        self.curve: list[float] = []
+        self.curve: Sequence[float] = ()
+        self._curve_top = 0.0  # the curve's highest value, found once, not at every paint
         self.curve_ids: Sequence[str] = ()
         self.threshold: float | None = None
         self.first_marked = 0
@@ -97,7 +98,7 @@ class ChartWidget(QWidget):
         binary: bool = False,
     ) -> None:
         self.bars, self.fmt, self.horizontal, self.binary = list(bars), fmt, horizontal, binary
-        self.curve = []
+        self.curve = ()
         self.focus_index = min(self.focus_index, max(len(self.bars) - 1, 0))
         self._describe()
         self.updateGeometry()
@@ -111,7 +112,9 @@ class ChartWidget(QWidget):
         threshold: float | None,
         first_marked: int,
     ) -> None:
-        self.curve, self.curve_ids, self.fmt = list(values), ids, fmt
+        # Taken as given (100,000 values are not copied on the GUI thread).
+        self.curve, self.curve_ids, self.fmt = values, ids, fmt
+        self._curve_top = float(max(values, default=0.0))
         self.binary = True
         self.threshold, self.first_marked = threshold, first_marked
         self.bars = []
@@ -188,7 +191,7 @@ class ChartWidget(QWidget):
 
     def _top_value(self) -> float:
         if self.curve:
-            return max(max(self.curve), self.threshold or 0.0)
+            return max(self._curve_top, self.threshold or 0.0)
         return max((b.value for b in self.bars), default=0.0)
 
     def bar_rects(self) -> list[QRectF]:
