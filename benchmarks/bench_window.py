@@ -146,6 +146,11 @@ def _where(frame: object) -> str:
     return " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(pick))
 
 
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def until(condition: Callable[[], bool], timeout_s: float = 300.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -214,6 +219,7 @@ def main() -> int:
         until(lambda: window.page.stats_view.stats is not None)
     shown = time.monotonic() - STARTED
     scan_stall = meter.stop()
+    peaks = {"shown": peak_rss_mb()}
     rows = window.page.models[State.CACHED].rowCount()
 
     view = window.page.views[State.CACHED]
@@ -232,6 +238,7 @@ def main() -> int:
     until(lambda: sorted_by_size(True))
     sort_s = time.perf_counter() - t
     sort_stall = meter.stop()
+    peaks["sorted"] = peak_rss_mb()
 
     # Filtering and selecting every row: whole-table passes a user starts with a key.
     meter.start()
@@ -250,6 +257,7 @@ def main() -> int:
     view.clearSelection()
     app.processEvents()
     select_stall = meter.stop()
+    peaks["filtered_and_selected"] = peak_rss_mb()
 
     reading = window.controller.reading
     assert reading is not None
@@ -270,6 +278,7 @@ def main() -> int:
         until(lambda: not window.page.stats_view.stale and window.runner.active() == [])
     prune_s = time.perf_counter() - t
     prune_stall = meter.stop()
+    peaks["pruned"] = peak_rss_mb()
     if window.operations.result_box is not None:
         window.operations.result_box.close()
 
@@ -289,7 +298,7 @@ def main() -> int:
         live_writes = int((writer.stdout.read() if writer.stdout else "0").strip() or 0)
         live_reads = len(refreshed_after) - reads_before
 
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     stalls = watchdog.stop()
     window.shutdown()
     result = {
@@ -310,6 +319,7 @@ def main() -> int:
         "live_readings": live_reads,
         "live_stall_ms": live_stall,
         "peak_rss_mb": peak_mb,
+        "peak_rss_mb_by_phase": peaks,
         "stalls_over_100ms": stalls,
     }
     out = json.dumps(result)
