@@ -161,7 +161,9 @@ def test_a_reading_goes_once_the_next_is_shown(make_window: Make, demo: Path, qt
     window = make_window(demo)
     show_statistics(window, qtbot)
     for _ in range(3):
-        with qtbot.waitSignals([window.refreshed, window.controller.statistics_ready], timeout=10_000):
+        with qtbot.waitSignals(
+            [window.refreshed, window.controller.statistics_ready], timeout=10_000
+        ):
             window.refresh()
     qtbot.waitUntil(lambda: not window.runner.active())
     gc.unfreeze()  # frozen objects are not listed; nothing is collected here

@@ -28,7 +28,7 @@ from inspector.core import (
 )
 from inspector.core.actions import JobProgress, JobResult
 from inspector.gui.cache.columns import Context
-from inspector.gui.cache.entry_model import SortSpec, sorted_rows
+from inspector.gui.cache.entry_model import Sorted, SortSpec, sorted_and_placed
 from inspector.gui.cache.reading import ReadResult, figures, prepare, settings_source
 from inspector.gui.workers import MainThreadGarbageCollector, Reporter, Runner, Task
 
@@ -67,7 +67,7 @@ class CacheController(QObject):
         self.statistics_max: Callable[[], int | None] = lambda: None
         self.context: Callable[[], Context] = lambda: Context.now_with(86400.0)
         self._tasks: dict[int, str] = {}  # my tasks: id -> "read", "stats", "sort", "job"
-        self._sorts: dict[int, Callable[[list[Entry]], None]] = {}
+        self._sorts: dict[int, Callable[[Sorted], None]] = {}
         self._job: Task | None = None
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self._disk_changed)
@@ -187,7 +187,7 @@ class CacheController(QObject):
         rows: list[Entry],
         spec: SortSpec,
         context: Context,
-        done: Callable[[list[Entry]], None],
+        done: Callable[[Sorted], None],
         table: str,
     ) -> None:
         """Sort a big table's rows off the GUI thread; ``done`` gets them on it.
@@ -196,7 +196,7 @@ class CacheController(QObject):
         """
         task = Task(
             self.tr("Sorting"),
-            lambda _: sorted_rows(rows, spec, context),
+            lambda _: sorted_and_placed(rows, spec, context),
             source=self.key,
             lane=f"sort:{self.key}:{table}",
         )
@@ -335,7 +335,7 @@ class CacheController(QObject):
             self.audit_ready.emit(value)
         elif what == "sort":
             done = self._sorts.pop(task.id, None)
-            if done is not None and isinstance(value, list):
+            if done is not None and isinstance(value, tuple):
                 done(value)
         elif what == "job":
             self.job_finished.emit(task.title, value)

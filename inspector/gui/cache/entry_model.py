@@ -38,9 +38,12 @@ SortSpec = tuple[str, bool]
 ASYNC_SORT_ROWS = 20_000
 
 
+#: The rows in order, with each id's place among them (made where the sort was).
+Sorted = tuple[list["Entry"], dict[str, int]]
+
 #: Sorts a table's rows elsewhere and calls back with them, on the GUI thread:
 #: (rows, spec, context, done, table).
-Sorter = Callable[[list["Entry"], SortSpec, "Context", Callable[[list["Entry"]], None], str], None]
+Sorter = Callable[[list["Entry"], SortSpec, "Context", Callable[[Sorted], None], str], None]
 
 
 _ID = attrgetter("id")
@@ -57,6 +60,12 @@ def sorted_rows(rows: Sequence[Entry], spec: SortSpec | None, context: Context) 
         return list(rows)
     key, descending = spec
     return sort_entries(rows, key, descending, context.clock)
+
+
+def sorted_and_placed(rows: Sequence[Entry], spec: SortSpec, context: Context) -> Sorted:
+    """:func:`sorted_rows` with each id's place, both made on the thread that sorts."""
+    ordered = sorted_rows(rows, spec, context)
+    return ordered, index_of(ordered)
 
 
 #: Rows with an inconsistency (a row without its file, ...) and stalled downloads.
@@ -211,18 +220,19 @@ class EntryTableModel(QAbstractTableModel):
                 list(self._rows),
                 spec,
                 self.context,
-                lambda rows: self._sorted(rows, generation),
+                lambda done: self._sorted(done, generation),
                 str(self.state),
             )
             return
         self._relayout(self._rows, presorted=False)
 
-    def _sorted(self, rows: list[Entry], generation: int) -> None:
+    def _sorted(self, done: Sorted, generation: int) -> None:
         """Sorted rows from a worker: taken unless the rows changed meanwhile."""
+        rows, row_of = done
         if generation == self._generation:
             if not self._filtering() and len(rows) == len(self._all):
                 self._all, self._all_order = rows, self.sort_spec()
-            self._relayout(rows, presorted=True)
+            self._relayout(rows, presorted=True, row_of=row_of)
 
     def sort_spec(self) -> SortSpec | None:
         """The current order as (core sort key, descending), for sorting off the GUI thread."""

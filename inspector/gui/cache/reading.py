@@ -8,9 +8,8 @@ the order the table shows, so the GUI thread only puts them in.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, replace
-
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from inspector.core import CacheSource, Entry, IdRule, Reading, ScanCancelled, State, read, stats
 from inspector.core.actions import plan_prune
