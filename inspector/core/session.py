@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from inspector.core.drivers.base import CacheDriver, Progress
+from inspector.core.drivers.base import PEEK, CacheDriver, Progress
 from inspector.core.drivers.registry import open_source
-from inspector.core.model import Snapshot
+from inspector.core.model import Entry, Snapshot
 from inspector.core.source import CacheOptions, CacheSource
 from inspector.core.summary import Summary, summarize
 
@@ -70,15 +71,27 @@ def open_cache(
 
 
 def read(
-    source: CacheSource, progress: Progress | None = None, *, read_only: bool = False
+    source: CacheSource,
+    progress: Progress | None = None,
+    *,
+    read_only: bool = False,
+    peek: Callable[[CacheDriver, list[Entry]], None] | None = None,
 ) -> Reading:
-    """Open ``source`` and read all of it (``read_only``: the user asked for no changes)."""
+    """Open ``source`` and read all of it (``read_only``: the user asked for no changes).
+
+    ``peek`` is called once, early in a long scan of a kind that reads entry by
+    entry (a Filetracker store), with the driver and the entries found so far:
+    a window shows them while the rest is read.
+    """
     driver = open_source(source)
+    token = PEEK.set(functools.partial(peek, driver) if peek is not None else None)
     try:
         snapshot = driver.scan(progress)
     except BaseException:
         driver.close()  # nobody gets this driver: let go of its connection now
         raise
+    finally:
+        PEEK.reset(token)
     writable, why = driver.writable()
     if read_only:
         writable, why = False, "opened read-only"

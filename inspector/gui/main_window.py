@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         c.sorts = page.sort_specs
         c.read_started.connect(self.reading_indicator.started)
         c.read_progress.connect(self.reading_indicator.counted)
+        c.read_partial.connect(page.show_first_rows)
         c.read_done.connect(self._read_done)
         c.read_failed.connect(self._read_failed)
         c.read_cancelled.connect(self._read_cancelled)

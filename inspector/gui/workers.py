@@ -51,10 +51,14 @@ class Reporter:
     """What a running task may do: report progress, and learn it should stop."""
 
     def __init__(
-        self, emit: Callable[[int, int], None], say: Callable[[str], None] = lambda _: None
+        self,
+        emit: Callable[[int, int], None],
+        say: Callable[[str], None] = lambda _: None,
+        send: Callable[[object], None] = lambda _: None,
     ) -> None:
         self._emit = emit
         self._say = say
+        self._send = send
         self._stop = threading.Event()
         self._last = 0.0
 
@@ -76,6 +80,10 @@ class Reporter:
     def say(self, text: str) -> None:
         """A short note on how the work goes ("312 MiB/s, 2 minutes left")."""
         self._say(text)
+
+    def send(self, value: object) -> None:
+        """A part of the result, ahead of the whole (the first rows of a long reading)."""
+        self._send(value)
 
     def check(self) -> None:
         if self._stop.is_set():
@@ -105,6 +113,7 @@ class _Signals(QObject):
 
     progress = Signal(object, int, int)
     note = Signal(object, str)
+    partial = Signal(object, object)
     result = Signal(object, object)
     error = Signal(object, str)
     cancelled = Signal(object)
@@ -162,6 +171,7 @@ class Runner(QObject):
     started = Signal(object)  # Task
     progress = Signal(object, int, int)  # Task, done, total
     note = Signal(object, str)  # Task, text
+    partial = Signal(object, object)  # Task, a part of its result
     result = Signal(object, object)  # Task, value
     error = Signal(object, str)  # Task, message
     cancelled = Signal(object)  # Task
@@ -175,6 +185,7 @@ class Runner(QObject):
         self._signals = _Signals(self)
         self._signals.progress.connect(self._on_progress)
         self._signals.note.connect(self._on_note)
+        self._signals.partial.connect(self._on_partial)
         self._signals.result.connect(self._on_result)
         self._signals.error.connect(self._on_error)
         self._signals.cancelled.connect(self._on_cancelled)
@@ -210,6 +221,7 @@ class Runner(QObject):
         task.reporter = Reporter(
             lambda done, total: signals.progress.emit(task, done, total),
             lambda text: signals.note.emit(task, text),
+            lambda value: signals.partial.emit(task, value),
         )
         self._running[task.id] = task
         self.started.emit(task)
@@ -258,6 +270,11 @@ class Runner(QObject):
     def _on_note(self, task: Task, text: str) -> None:
         if task.id in self._running and self._current(task):
             self.note.emit(task, text)
+
+    @Slot(object, object)
+    def _on_partial(self, task: Task, value: Any) -> None:
+        if task.id in self._running and self._current(task):
+            self.partial.emit(task, value)
 
     @Slot(object, object)
     def _on_result(self, task: Task, value: Any) -> None:

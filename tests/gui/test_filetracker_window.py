@@ -105,3 +105,34 @@ def test_a_locked_name_is_marked_and_survives_the_cleaners_prune(
     assert all(not Path(store.path(n)).exists() for n in planned - {locked})
     store.put("/after/prune.in", b"still works")
     assert store.get("/after/prune.in") == b"still works"
+
+
+def test_a_long_first_reading_shows_its_first_rows_before_it_ends(
+    make_window: Make, store: FiletrackerStore, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store of a million files takes seconds to list: its first rows come early, in the
+    store's own columns, and the whole reading then replaces them."""
+    from inspector.core.drivers import base
+
+    monkeypatch.setattr(base, "PROGRESS_EVERY", 1)  # a report after every directory
+    monkeypatch.setattr(base, "PEEK_AFTER_S", 0.0)
+    window = make_window()
+    seen: list[tuple[int, int, list[str]]] = []
+
+    def first_rows(_first: object) -> None:  # what the user sees once they are in
+        model = window.page.models[State.CACHED]
+        titles = [c.title for c in model.columns]
+        seen.append((model.rowCount(), window.controller.last is not None, titles))
+
+    window.controller.read_partial.connect(first_rows)  # after the page's own slot
+    with qtbot.waitSignal(window.refreshed, timeout=10_000):
+        window.open_cache(store.cache_dir)
+    rows, whole_reading_in, titles = seen[0]
+    assert 0 < rows < 14 and "Version" in titles and not whole_reading_in
+    assert window.page.models[State.CACHED].rowCount() == 14
+    # a refresh of a store already shown does not go back to a part of it
+    seen.clear()
+    with qtbot.waitSignal(window.refreshed, timeout=10_000):
+        window.refresh()
+    assert seen == []
+    assert window.page.models[State.CACHED].rowCount() == 14

@@ -11,9 +11,11 @@ new kind is a driver module and a line in the registry.
 from __future__ import annotations
 
 import os
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import ClassVar
 
@@ -290,14 +292,29 @@ class CacheDriver(ABC):
 PROGRESS_EVERY = 2000
 
 
-class ProgressTicker:
-    """Calls a :data:`Progress` callback every few thousand entries."""
+#: Set by a program that shows a long first reading as it comes (the window), around
+#: that reading: called once, :data:`PEEK_AFTER_S` into a scan that registered its
+#: growing list of entries (:meth:`ProgressTicker.showing`), with that list (which the
+#: scan goes on filling: copy it).  A context variable: only the thread that set it.
+PEEK: ContextVar[Callable[[list[Entry]], None] | None] = ContextVar("PEEK", default=None)
+PEEK_AFTER_S = 0.5
 
-    __slots__ = ("_callback", "count")
+
+class ProgressTicker:
+    """Calls a :data:`Progress` callback every few thousand entries (and :data:`PEEK` once)."""
+
+    __slots__ = ("_callback", "_peek", "_peek_at", "_rows", "count")
 
     def __init__(self, callback: Progress | None) -> None:
         self._callback = callback
         self.count = 0
+        self._peek = PEEK.get()
+        self._peek_at = time.monotonic() + PEEK_AFTER_S
+        self._rows: list[Entry] | None = None
+
+    def showing(self, rows: list[Entry]) -> None:
+        """The list the scan fills: what :data:`PEEK` gets to see, if it is set."""
+        self._rows = rows
 
     def tick(self) -> None:
         self.advance(1)
@@ -305,8 +322,12 @@ class ProgressTicker:
     def advance(self, n: int) -> None:
         before = self.count
         self.count += n
-        if self._callback is not None and before // PROGRESS_EVERY != self.count // PROGRESS_EVERY:
-            self.report()
+        if before // PROGRESS_EVERY != self.count // PROGRESS_EVERY:
+            if self._callback is not None:
+                self.report()
+            if self._peek is not None and self._rows and time.monotonic() >= self._peek_at:
+                peek, self._peek = self._peek, None
+                peek(self._rows)
 
     def report(self) -> None:
         if self._callback is not None and self._callback(self.count) is False:

@@ -44,6 +44,7 @@ POLL_MS = 15_000
 class CacheController(QObject):
     read_started = Signal()
     read_progress = Signal(int)
+    read_partial = Signal(object)  # FirstRows: the first rows of a long first reading
     read_done = Signal(object)  # ReadResult
     read_failed = Signal(str)
     read_cancelled = Signal()
@@ -84,6 +85,7 @@ class CacheController(QObject):
         runner.started.connect(self._started)
         runner.progress.connect(self._progress)
         runner.note.connect(self._note)
+        runner.partial.connect(self._partial)
         runner.result.connect(self._result)
         runner.error.connect(self._error)
         runner.cancelled.connect(self._cancelled)
@@ -135,10 +137,10 @@ class CacheController(QObject):
         active = {t.id for t in self.runner.active()}
         self._tasks = {i: what for i, what in self._tasks.items() if i in active}
         sorts, context, read_only = self.sorts(), self.context(), self.force_read_only
-        statistics_max = self.statistics_max()
+        statistics_max, first = self.statistics_max(), self.last is None
         task = Task(
             self.tr("Reading"),
-            lambda r: prepare(source, read_only, sorts, context, r, statistics_max),
+            lambda r: prepare(source, read_only, sorts, context, r, statistics_max, first),
             source=self.key,
             lane=f"read:{self.key}",
         )
@@ -311,6 +313,11 @@ class CacheController(QObject):
     def _note(self, task: Task, text: str) -> None:
         if self._mine(task) == "job":
             self.job_note.emit(text)
+
+    @Slot(object, object)
+    def _partial(self, task: Task, value: object) -> None:
+        if self._mine(task) == "read" and self.last is None:
+            self.read_partial.emit(value)
 
     @Slot(object, object)
     def _result(self, task: Task, value: object) -> None:

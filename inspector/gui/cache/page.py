@@ -23,7 +23,7 @@ from inspector.gui.cache.filter_proxy import IdFilterProxy
 from inspector.gui.cache.folders_view import FoldersView
 from inspector.gui.cache.header import CacheHeader
 from inspector.gui.cache.problems_view import ProblemsView
-from inspector.gui.cache.reading import ReadResult
+from inspector.gui.cache.reading import FirstRows, ReadResult
 from inspector.gui.cache.stats_view import StatisticsView
 from inspector.gui.commands import CommandState
 from inspector.gui.icons import icon
@@ -249,9 +249,8 @@ class CachePage(QWidget):
         why = reading.read_only_reason or ("opened read-only" if read_only else "")
         self.header.set_cache(reading.source.display_name(), reading.driver.title, read_only, why)
         self.header.set_summary(reading.summary, caps.states, caps.has_hits)
-        own = caps.columns if caps.columns != GLANCE_COLUMNS else None
         names = reading.snapshot.image_records
-        self.set_kind(caps.states, own, result.tree is not None, names)
+        self._set_kind_of(caps, names)
         self.folders_view.show_tree(result.tree)
         if names:
             self.filter_bar.set_subject("image id or name")
@@ -261,18 +260,37 @@ class CachePage(QWidget):
         self.filter_bar.set_deleted(names, self.deleted)
         self.stats_view.set_kind(caps.has_hits, result.tree is not None)
         self.stats_view.show_folders(result.tree)
-        for state in self.states:
-            model = self.models[state]
-            presorted = (
-                result.sorts.get(state) == model.sort_spec()
-                and result.context.stall_time == model.context.stall_time
-            )
-            model.update(result.rows.get(state, []), presorted, result.row_of.get(state))
-        self.update_counts()
+        self._put_rows(result.rows, result.row_of, result.sorts, result.context)
         if reading.snapshot.warnings:
             self.message_bar.show_message("warning", "\n".join(reading.snapshot.warnings))
         elif self.message_bar.level:
             self.message_bar.clear_message()
+
+    def show_first_rows(self, first: FirstRows) -> None:
+        """The entries a long first reading has found so far, while it goes on."""
+        self._set_kind_of(first.driver.capabilities, False)
+        self._put_rows(first.rows, first.row_of, first.sorts, first.context)
+
+    def _set_kind_of(self, caps: Capabilities, names: bool) -> None:
+        own = caps.columns if caps.columns != GLANCE_COLUMNS else None
+        self.set_kind(caps.states, own, caps.id_rule is IdRule.PATH, names)
+
+    def _put_rows(
+        self,
+        rows: dict[State, list[Entry]],
+        row_of: dict[State, dict[str, int]],
+        sorts: dict[State, SortSpec | None],
+        context: Context,
+    ) -> None:
+        """Each table's rows, taken as they come wherever the table's order is theirs."""
+        for state in self.states:
+            model = self.models[state]
+            presorted = (
+                sorts.get(state) == model.sort_spec()
+                and context.stall_time == model.context.stall_time
+            )
+            model.update(rows.get(state, []), presorted, row_of.get(state))
+        self.update_counts()
 
     def show_failure(self, message: str, source: CacheSource | None, has_reading: bool) -> None:
         """A reading failed: say why; the last good reading, if any, stays to look at."""

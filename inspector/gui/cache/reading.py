@@ -11,7 +11,17 @@ import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from inspector.core import CacheSource, Entry, IdRule, Reading, ScanCancelled, State, read, stats
+from inspector.core import (
+    CacheDriver,
+    CacheSource,
+    Entry,
+    IdRule,
+    Reading,
+    ScanCancelled,
+    State,
+    read,
+    stats,
+)
 from inspector.core.actions import plan_prune
 from inspector.core.tree import Folder, build_tree
 from inspector.gui.cache.columns import Context
@@ -38,6 +48,32 @@ class ReadResult:
     statistics: stats.Statistics | None = None
 
 
+@dataclass(frozen=True)
+class FirstRows:
+    """The entries a long first reading has found so far, laid out like a reading's rows."""
+
+    driver: CacheDriver
+    rows: dict[State, list[Entry]]
+    row_of: dict[State, dict[str, int]]
+    sorts: dict[State, SortSpec | None]
+    context: Context
+
+
+def lay_out(
+    entries: Sequence[Entry],
+    states: Sequence[State],
+    sorts: dict[State, SortSpec | None],
+    context: Context,
+) -> tuple[dict[State, list[Entry]], dict[State, dict[str, int]]]:
+    """Entries split by state, each table's in its order, with each id's place (any thread)."""
+    rows: dict[State, list[Entry]] = {s: [] for s in states}
+    for e in entries:
+        rows.setdefault(e.state, []).append(e)
+    for state in rows:
+        rows[state] = sorted_rows(rows[state], sorts.get(state), context)
+    return rows, {s: index_of(r) for s, r in rows.items()}
+
+
 def figures(reading: Reading, max_size: int) -> stats.Statistics:
     """The Statistics view's figures for ``reading`` with this maximum (any thread)."""
     entries = reading.snapshot.entries
@@ -61,6 +97,7 @@ def prepare(
     context: Context,
     reporter: Reporter,
     statistics_max: int | None = None,
+    first: bool = False,
 ) -> ReadResult:
     """Read ``source`` and lay its rows out for the tables; runs on a worker thread.
 
@@ -68,23 +105,30 @@ def prepare(
     time: a changed configuration is followed).  With ``statistics_max`` (the
     Statistics view is shown) its figures are worked out here too, with that
     maximum: in the same task, not in a second one that would race the next
-    reading for the interpreter (and hold a third copy of the cache).
+    reading for the interpreter (and hold a third copy of the cache).  A ``first``
+    reading of a long scan sends its first rows ahead (:class:`FirstRows`).
     """
     if source.config is not None and source.path is None:
         from inspector.core.glance_config import source_from_config
 
         source = source_from_config(source.config)
+
+    def peek(driver: CacheDriver, found: list[Entry]) -> None:
+        part = list(found)  # the scan goes on filling its list
+        rows, row_of = lay_out(part, driver.states, sorts, context)
+        reporter.send(FirstRows(driver, rows, row_of, sorts, context))
+
     try:
-        reading = read(source, lambda n: reporter.progress(n), read_only=read_only)
+        reading = read(
+            source,
+            lambda n: reporter.progress(n),
+            read_only=read_only,
+            peek=peek if first else None,
+        )
     except ScanCancelled:
         raise Cancelled from None
     _ = reading.summary  # worked out here, off the GUI thread
-    rows: dict[State, list[Entry]] = {s: [] for s in reading.driver.states}
-    for e in reading.snapshot.entries:
-        rows.setdefault(e.state, []).append(e)
-    for state in rows:
-        rows[state] = sorted_rows(rows[state], sorts.get(state), context)
-    row_of = {s: index_of(r) for s, r in rows.items()}
+    rows, row_of = lay_out(reading.snapshot.entries, reading.driver.states, sorts, context)
     tree = None
     if reading.driver.capabilities.id_rule is IdRule.PATH:
         tree = build_tree(reading.snapshot.entries)

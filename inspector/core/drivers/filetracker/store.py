@@ -161,6 +161,7 @@ class FiletrackerDriver(CacheDriver):
         self.warnings = []
         ticker = ProgressTicker(progress)
         entries: list[Entry] = []
+        ticker.showing(entries)  # a window may show the first rows of a big store meanwhile
         skipped = {"dir links": 0, "foreign": 0, "other": 0}
         try:
             root_dev = os.lstat(self.files_dir).st_dev
