@@ -277,3 +277,19 @@ def _columns_for(state: State, fields: tuple[str, ...] | None) -> list[Column]:
 def sort_key_of(state: State, column_key: str) -> str:
     """The core sort key behind one of ``state``'s columns."""
     return next(c.sort for c in columns_for(state, names=True) if c.key == column_key)
+
+
+#: Each state's tab, and what its table says when it has no entries.
+STATE_TITLES = {
+    State.CACHED: "Cached",
+    State.QUEUED: "Queued",
+    State.INCOMPLETE: "Incomplete",
+    State.INVALID: "Invalid",
+}
+
+EMPTY_HINTS = {
+    State.CACHED: "No cached images.",
+    State.QUEUED: "Nothing is queued for the prefetcher.",
+    State.INCOMPLETE: "No downloads in flight.",
+    State.INVALID: "No failed downloads.",
+}

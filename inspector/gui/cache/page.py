@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from inspector.core import STATES, CacheSource, Capabilities, Entry, IdRule, Reading, State
 from inspector.core.audit import AuditReport
 from inspector.core.freeing import freed_bytes
-from inspector.gui.cache.columns import DEFAULT_SORT, Context
+from inspector.gui.cache.columns import DEFAULT_SORT, EMPTY_HINTS, STATE_TITLES, Context
 from inspector.gui.cache.entry_model import EntryTableModel, Sorter, SortSpec
 from inspector.gui.cache.entry_view import EntryTableView
 from inspector.gui.cache.filter_bar import FilterBar
@@ -32,20 +32,6 @@ from inspector.report import formatting
 
 #: The columns of Glance's tables (the default of Capabilities.columns).
 GLANCE_COLUMNS: tuple[str, ...] = Capabilities(states=(), actions=frozenset()).columns
-
-STATE_TITLES = {
-    State.CACHED: "Cached",
-    State.QUEUED: "Queued",
-    State.INCOMPLETE: "Incomplete",
-    State.INVALID: "Invalid",
-}
-
-EMPTY_HINTS = {
-    State.CACHED: "No cached images.",
-    State.QUEUED: "Nothing is queued for the prefetcher.",
-    State.INCOMPLETE: "No downloads in flight.",
-    State.INVALID: "No failed downloads.",
-}
 
 
 class CachePage(QWidget):
