@@ -271,10 +271,12 @@ class CachePage(QWidget):
         """Each table's rows, taken as they come wherever the table's order is theirs."""
         for state in self.states:
             model = self.models[state]
-            presorted = (
-                sorts.get(state) == model.sort_spec()
-                and context.stall_time == model.context.stall_time
-            )
+            if context.stall_time != model.context.stall_time:
+                # A table made for this kind just now has the default stall time: the rows
+                # were sorted with the one in force (without it, every reading of a store,
+                # which has none, was sorted again here, on the GUI thread).
+                model.set_context(context)
+            presorted = sorts.get(state) == model.sort_spec()
             model.update(rows.get(state, []), presorted, row_of.get(state))
         self.update_counts()
 
