@@ -15,6 +15,7 @@ from PySide6.QtGui import QGuiApplication
 
 from inspector.core import STATES, State, open_cache, summarize
 from inspector.gui import MainWindow
+from inspector.gui.cache import entry_model
 from inspector.gui.cache.entry_model import EntryRole
 from tests.glance_service import GlanceService
 
@@ -76,6 +77,37 @@ def test_filter_narrows_every_table(make_window: Make, demo: Path, qtbot: Any) -
     assert target in expected[State.CACHED]
     window.page.filter_edit.clear()
     qtbot.waitUntil(lambda: window.page.proxies[State.CACHED].rowCount() == 60)
+
+
+def test_a_big_tables_filter_runs_off_the_gui_thread_and_keeps_its_order(
+    make_window: Make, demo: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filtering 100,000 rows stalled the window: a big table is filtered (and, when its
+    order is not the reading's, sorted) on a worker; what it shows is the same."""
+    monkeypatch.setattr(entry_model, "ASYNC_SORT_ROWS", 5)  # every table here counts as big
+    window = make_window(demo)
+    model = window.page.models[State.CACHED]
+    shown = proxy_entries(window, State.CACHED)
+    assert [e.size for e in shown] == sorted((e.size for e in shown), reverse=True)
+    needle = shown[7].id[:2]
+    expected = [e.id for e in shown if needle in e.id]
+    assert 0 < len(expected) < len(shown)
+    window.page.filter_edit.setText(needle.upper())
+    window.page.filter_timer.timeout.emit()  # no need to wait for the typing to pause
+    qtbot.waitUntil(lambda: model.rowCount() == len(expected))
+    assert [e.id for e in proxy_entries(window, State.CACHED)] == expected
+    assert model.total() == len(shown)
+    # sorted by id meanwhile (on a worker too), then the filter cleared: every row, by id
+    window.page.views[State.CACHED].sortByColumn(
+        model.column_index("id"), Qt.SortOrder.AscendingOrder
+    )
+    qtbot.waitUntil(
+        lambda: [e.id for e in proxy_entries(window, State.CACHED)] == sorted(expected)
+    )
+    window.page.filter_edit.clear()
+    window.page.filter_timer.timeout.emit()
+    qtbot.waitUntil(lambda: model.rowCount() == len(shown))
+    assert [e.id for e in proxy_entries(window, State.CACHED)] == sorted(e.id for e in shown)
 
 
 def test_entries_written_by_glance_appear_without_a_click(

@@ -19,7 +19,6 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
 from inspector.core import (
     CacheSource,
-    Entry,
     Limits,
     Reading,
     State,
@@ -28,7 +27,7 @@ from inspector.core import (
 )
 from inspector.core.actions import JobProgress, JobResult
 from inspector.gui.cache.columns import Context
-from inspector.gui.cache.entry_model import Sorted, SortSpec, sorted_and_placed
+from inspector.gui.cache.entry_model import Sorted, SortSpec
 from inspector.gui.cache.reading import ReadResult, figures, prepare, settings_source
 from inspector.gui.workers import MainThreadGarbageCollector, Reporter, Runner, Task
 
@@ -185,20 +184,15 @@ class CacheController(QObject):
         self.runner.submit(task)
 
     def sort_rows(
-        self,
-        rows: list[Entry],
-        spec: SortSpec,
-        context: Context,
-        done: Callable[[Sorted], None],
-        table: str,
+        self, work: Callable[[], Sorted], done: Callable[[Sorted], None], table: str
     ) -> None:
-        """Sort a big table's rows off the GUI thread; ``done`` gets them on it.
+        """Sort or filter a big table's rows off the GUI thread; ``done`` gets them on it.
 
-        A newer sort of the same ``table`` supersedes an older one.
+        A newer arrangement of the same ``table`` supersedes an older one.
         """
         task = Task(
             self.tr("Sorting"),
-            lambda _: sorted_and_placed(rows, spec, context),
+            lambda _: work(),
             source=self.key,
             lane=f"sort:{self.key}:{table}",
         )

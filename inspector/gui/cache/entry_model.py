@@ -41,9 +41,9 @@ ASYNC_SORT_ROWS = 20_000
 #: The rows in order, with each id's place among them (made where the sort was).
 Sorted = tuple[list["Entry"], dict[str, int]]
 
-#: Sorts a table's rows elsewhere and calls back with them, on the GUI thread:
-#: (rows, spec, context, done, table).
-Sorter = Callable[[list["Entry"], SortSpec, "Context", Callable[[Sorted], None], str], None]
+#: Arranges a table's rows elsewhere (sorts or filters them: the work, made of plain
+#: data, runs on a worker) and calls back with them on the GUI thread: (work, done, table).
+Sorter = Callable[[Callable[[], Sorted], Callable[[Sorted], None], str], None]
 
 
 _ID = attrgetter("id")
@@ -62,10 +62,20 @@ def sorted_rows(rows: Sequence[Entry], spec: SortSpec | None, context: Context) 
     return sort_entries(rows, key, descending, context.clock)
 
 
-def sorted_and_placed(rows: Sequence[Entry], spec: SortSpec, context: Context) -> Sorted:
+def sorted_and_placed(rows: Sequence[Entry], spec: SortSpec | None, context: Context) -> Sorted:
     """:func:`sorted_rows` with each id's place, both made on the thread that sorts."""
     ordered = sorted_rows(rows, spec, context)
     return ordered, index_of(ordered)
+
+
+def visible_rows(entries: Sequence[Entry], needle: str, deleted_only: bool) -> Sequence[Entry]:
+    """The entries whose id (or image name) holds ``needle`` (lower case), and with
+    ``deleted_only`` only images deleted in Glance, in their order (any thread)."""
+    if deleted_only:
+        entries = [e for e in entries if e.image_status == "deleted"]
+    if not needle:
+        return entries
+    return [e for e in entries if needle in e.id.lower() or (e.name and needle in e.name.lower())]
 
 
 #: Rows with an inconsistency (a row without its file, ...) and stalled downloads.
@@ -186,21 +196,25 @@ class EntryTableModel(QAbstractTableModel):
         self._filter, self._deleted_only = needle, deleted_only
         # Filtering keeps the order: rows already in the table's order need no sort
         # (sorting 100,000 rows here would stall the window).
-        in_order = self._all_order is not None and self._all_order == self.sort_spec()
+        spec = self.sort_spec()
+        in_order = self._all_order is not None and self._all_order == spec
+        if self.sorter is not None and len(self._all) > ASYNC_SORT_ROWS:
+            # A pass over 100,000 rows, and maybe a sort: on a worker, as a sort is.
+            every, context, generation = self._all, self.context, self._generation
+
+            def arrange() -> Sorted:
+                shown = visible_rows(every, needle, deleted_only)
+                return sorted_and_placed(shown, None if in_order else spec, context)
+
+            self.sorter(arrange, lambda done: self._sorted(done, generation), str(self.state))
+            return
         self._relayout(self._visible(self._all), presorted=in_order)
 
     def _filtering(self) -> bool:
         return bool(self._filter) or self._deleted_only
 
     def _visible(self, entries: Sequence[Entry]) -> Sequence[Entry]:
-        needle = self._filter
-        if self._deleted_only:
-            entries = [e for e in entries if e.image_status == "deleted"]
-        if not needle:
-            return entries
-        return [
-            e for e in entries if needle in e.id.lower() or (e.name and needle in e.name.lower())
-        ]
+        return visible_rows(entries, self._filter, self._deleted_only)
 
     def entry(self, row: int) -> Entry:
         return self._rows[row]
@@ -215,11 +229,9 @@ class EntryTableModel(QAbstractTableModel):
         self._sort = (column, order)
         spec = self.sort_spec()
         if self.sorter is not None and spec is not None and len(self._rows) > ASYNC_SORT_ROWS:
-            generation = self._generation
+            generation, rows, context = self._generation, list(self._rows), self.context
             self.sorter(
-                list(self._rows),
-                spec,
-                self.context,
+                lambda: sorted_and_placed(rows, spec, context),
                 lambda done: self._sorted(done, generation),
                 str(self.state),
             )
@@ -308,7 +320,7 @@ class EntryTableModel(QAbstractTableModel):
                     self._row_of = index_of(self._rows)
                 self.endResetModel()
             return
-        if presorted and not self._filtering():
+        if presorted:
             # The rows come in the table's order with their places, made off the GUI
             # thread: one layout change puts them in (persistent indexes, and so the
             # selection, follow their ids) without a pass over 100,000 rows here, and
