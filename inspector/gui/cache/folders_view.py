@@ -182,9 +182,17 @@ class FoldersView(QWidget):
         self.tree.sortByColumn(2, Qt.SortOrder.DescendingOrder)
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the font, not from the rows: sizing columns to their contents asked
+        # every row of every expanded folder for its text (10,000 folders: a stall).
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        digit = self.fontMetrics().horizontalAdvance("0")
+        for column, sample in enumerate(("", "1,000,000", "999.9 GiB", "999.9 GiB", "1,000,000")):
+            if sample:
+                title = self.fontMetrics().horizontalAdvance(COLUMNS[column])
+                header.resizeSection(column, max(len(sample) * digit, title) + 3 * digit)
+        header.resizeSection(5, digit * 22)  # a date and time
         self.tree.activated.connect(self._activated)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
