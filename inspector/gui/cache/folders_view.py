@@ -192,7 +192,7 @@ class FoldersView(QWidget):
             if sample:
                 title = self.fontMetrics().horizontalAdvance(COLUMNS[column])
                 header.resizeSection(column, max(len(sample) * digit, title) + 3 * digit)
-        header.resizeSection(5, digit * 22)  # a date and time
+        header.resizeSection(5, digit * 25)  # a date and time, UTC
         self.tree.activated.connect(self._activated)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
