@@ -12,7 +12,9 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import islice
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -118,22 +120,44 @@ CHUNK = 8192
 _MAIN = threading.main_thread()
 
 
+#: Set around a gentle sort whose result a newer one may make useless (a table sorted
+#: again before the last sort ended): returns True when it is; the sort then stops
+#: between chunks (:class:`SortStopped`) instead of holding a core for nothing.
+STOP: ContextVar[Callable[[], bool] | None] = ContextVar("STOP", default=None)
+
+
+class SortStopped(Exception):
+    """A gentle sort was told (:data:`STOP`) that its result is no longer wanted."""
+
+
+def _check(stop: Callable[[], bool] | None) -> None:
+    if stop is not None and stop():
+        raise SortStopped
+
+
 def gentle_sorted(items: Iterable[T], key: Callable[[T], Any], reverse: bool = False) -> list[T]:
     """``sorted(items, key=key, reverse=reverse)``, the same list (stable too).
 
     With :data:`GENTLE`, a long list is sorted in chunks of :data:`CHUNK`
-    and merged in Python, which lets other threads run between steps; else
-    it is one plain ``sorted``.
+    and merged in Python, which lets other threads run between steps (and
+    :data:`STOP` end it); else it is one plain ``sorted``.
     """
     seq = items if isinstance(items, list) else list(items)
     # The GUI thread itself gains nothing from chunks: it is the one waiting.
     if not GENTLE or len(seq) <= 2 * CHUNK or threading.current_thread() is _MAIN:
         return sorted(seq, key=key, reverse=reverse)
-    chunks = [
-        sorted(seq[i : i + CHUNK], key=key, reverse=reverse) for i in range(0, len(seq), CHUNK)
-    ]
+    stop = STOP.get()
+    chunks = []
+    for i in range(0, len(seq), CHUNK):
+        _check(stop)
+        chunks.append(sorted(seq[i : i + CHUNK], key=key, reverse=reverse))
     # heapq.merge takes equal keys from the earlier chunk first: as stable as sorted().
-    return list(heapq.merge(*chunks, key=key, reverse=reverse))
+    merged = heapq.merge(*chunks, key=key, reverse=reverse)
+    out: list[T] = []
+    while part := list(islice(merged, 8 * CHUNK)):
+        _check(stop)
+        out.extend(part)
+    return out
 
 
 #: Keys that are one attribute of the entry: sorted by a C-level key when no value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -60,3 +61,40 @@ def test_a_gentle_sort_is_the_same_stable_sort(
     items = [(rng.randint(0, 50), n) for n in range(5000)]  # many equal keys
     got = sorting.gentle_sorted(items, key=lambda x: x[0], reverse=reverse)
     assert got == sorted(items, key=lambda x: x[0], reverse=reverse)
+
+
+def test_a_gentle_sort_stops_when_its_result_is_no_longer_wanted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A table sorted again before its last sort ended: the old sort must not go on
+    holding a core (four sorts of a million rows ran at once)."""
+    from inspector.core import sorting
+
+    monkeypatch.setattr(sorting, "GENTLE", True)
+    monkeypatch.setattr(sorting, "CHUNK", 97)
+    monkeypatch.setattr(sorting, "_MAIN", None)  # as if on a worker thread
+    items = list(range(5000, 0, -1))
+    asked = 0
+
+    def stop_after(n: int) -> Callable[[], bool]:
+        def stop() -> bool:
+            nonlocal asked
+            asked += 1
+            return asked > n
+
+        return stop
+
+    for n in (3, 53):  # while sorting its 52 chunks, and while merging them
+        asked = 0
+        token = sorting.STOP.set(stop_after(n))
+        try:
+            with pytest.raises(sorting.SortStopped):
+                sorting.gentle_sorted(items, key=lambda x: x)
+        finally:
+            sorting.STOP.reset(token)
+        assert asked == n + 1
+    token = sorting.STOP.set(lambda: False)
+    try:
+        assert sorting.gentle_sorted(items, key=lambda x: x) == sorted(items)
+    finally:
+        sorting.STOP.reset(token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from inspector.core import State
@@ -79,3 +80,20 @@ def test_filtering_keeps_the_tables_order_whatever_was_sorted_last() -> None:
     assert [e.id for e in shown()] == sorted(e.id for e in rows if "img-00002" in e.id)
     model.set_filter("")
     assert [e.id for e in shown()] == sorted(e.id for e in rows)
+
+
+def test_rows_indexed_in_chunks_on_a_worker_are_the_same_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from inspector.gui.cache import entry_model
+
+    monkeypatch.setattr(entry_model, "INDEX_CHUNK", 7)
+    rows = entries(range(100))
+    got: list[dict[str, int]] = []
+    worker = threading.Thread(target=lambda: got.append(entry_model.index_of(rows)))
+    worker.start()
+    worker.join()
+    assert got == [{e.id: i for i, e in enumerate(rows)}]
+    assert entry_model.index_of(rows) == got[0]  # the GUI thread's one call

@@ -23,13 +23,14 @@ from inspector.core import (
     Reading,
     State,
     audit,
+    sorting,
     stats,
 )
 from inspector.core.actions import JobProgress, JobResult
 from inspector.gui.cache.columns import Context
 from inspector.gui.cache.entry_model import Sorted, SortSpec
 from inspector.gui.cache.reading import ReadResult, figures, prepare, settings_source
-from inspector.gui.workers import MainThreadGarbageCollector, Reporter, Runner, Task
+from inspector.gui.workers import Cancelled, MainThreadGarbageCollector, Reporter, Runner, Task
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,17 @@ WATCH_DEBOUNCE_MS = 500
 #: How often a cache whose metadata lives in a database (or behind a node's API) is
 #: read again: its hits and rows change there, where no file watcher sees them.
 POLL_MS = 15_000
+
+
+def _stoppable(work: Callable[[], Sorted], reporter: Reporter) -> Sorted:
+    """Run a table's sort so that a newer one of the same table stops it between chunks."""
+    token = sorting.STOP.set(lambda: reporter.cancelled)
+    try:
+        return work()
+    except sorting.SortStopped:
+        raise Cancelled from None
+    finally:
+        sorting.STOP.reset(token)
 
 
 class CacheController(QObject):
@@ -192,10 +204,12 @@ class CacheController(QObject):
         """
         task = Task(
             self.tr("Sorting"),
-            lambda _: work(),
+            lambda reporter: _stoppable(work, reporter),
             source=self.key,
             lane=f"sort:{self.key}:{table}",
         )
+        running = {t.id for t in self.runner.active()}  # superseded sorts end unheard
+        self._sorts = {i: d for i, d in self._sorts.items() if i in running}
         self._tasks[task.id] = "sort"
         self._sorts[task.id] = done
         self.runner.submit(task)
@@ -344,6 +358,7 @@ class CacheController(QObject):
 
     @Slot(object, str)
     def _error(self, task: Task, message: str) -> None:
+        self._sorts.pop(task.id, None)
         what = self._end(task)
         if what == "read":
             self._read_ended()
@@ -358,6 +373,7 @@ class CacheController(QObject):
 
     @Slot(object)
     def _cancelled(self, task: Task) -> None:
+        self._sorts.pop(task.id, None)
         what = self._end(task)
         if what == "read":
             self._read_ended()
