@@ -97,3 +97,26 @@ def test_rows_indexed_in_chunks_on_a_worker_are_the_same_index(
     worker.join()
     assert got == [{e.id: i for i, e in enumerate(rows)}]
     assert entry_model.index_of(rows) == got[0]  # the GUI thread's one call
+
+
+def test_the_selection_is_read_as_runs_of_rows(qtbot: Any) -> None:
+    """Ranges that touch or overlap count once; the entries come in the table's order."""
+    from PySide6.QtCore import QItemSelection
+
+    from inspector.gui.cache.entry_view import EntryTableView
+
+    model = EntryTableModel(State.CACHED)
+    model.update(entries(range(10)))
+    proxy = IdFilterProxy(model)
+    view = EntryTableView(proxy, "entries")
+    qtbot.addWidget(view)
+    selection = QItemSelection()
+    for first, last in ((7, 7), (1, 2), (2, 4), (5, 5)):
+        selection.select(proxy.index(first, 0), proxy.index(last, 0))
+    view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    assert view.selected_runs() == [(1, 5), (7, 7)]
+    assert view.selected_count() == 6
+    assert view.selected_rows() == [1, 2, 3, 4, 5, 7]
+    assert [e.id for e in view.selected_entries()] == [
+        model.entry(r).id for r in (1, 2, 3, 4, 5, 7)
+    ]

@@ -46,25 +46,37 @@ class EntryTableView(QTableView):
         assert isinstance(model, IdFilterProxy)
         return model
 
-    def selected_rows(self) -> list[int]:
-        """The selected rows, in order, from the selection's ranges.
+    def selected_runs(self) -> list[tuple[int, int]]:
+        """The selected rows as runs (first, last), in order, none overlapping.
 
         Never one index object per row: selecting all of 100,000 rows is one
         range, and ``selectedRows()`` would make 100,000 Python objects.
         """
-        rows: set[int] = set()
         selection = self.selectionModel().selection()
-        for n in range(selection.count()):
-            r = selection.at(n)
-            rows.update(range(r.top(), r.bottom() + 1))
-        return sorted(rows)
+        spans = sorted((r.top(), r.bottom()) for r in map(selection.at, range(selection.count())))
+        runs: list[tuple[int, int]] = []
+        for top, bottom in spans:
+            if runs and top <= runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], max(runs[-1][1], bottom))
+            else:
+                runs.append((top, bottom))
+        return runs
+
+    def selected_rows(self) -> list[int]:
+        """The selected rows, in order."""
+        return [row for first, last in self.selected_runs() for row in range(first, last + 1)]
 
     def selected_count(self) -> int:
-        return len(self.selected_rows())
+        return sum(last - first + 1 for first, last in self.selected_runs())
 
     def selected_entries(self) -> list[Entry]:
-        model = self.proxy().source()
-        return [model.entry(i) for i in self.selected_rows()]
+        """The selected rows' entries, in order: slices of the table, not a lookup a row
+        (a million rows selected at once made the status line stall a second)."""
+        rows = self.proxy().source().entries()
+        chosen: list[Entry] = []
+        for first, last in self.selected_runs():
+            chosen.extend(rows[first : last + 1])
+        return chosen
 
     def copy_ids(self) -> int:
         ids = [e.id for e in self.selected_entries()]

@@ -8,6 +8,7 @@ else: it runs nothing itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
@@ -32,6 +33,9 @@ from inspector.report import formatting
 
 #: The columns of Glance's tables (the default of Capabilities.columns).
 GLANCE_COLUMNS: tuple[str, ...] = Capabilities(states=(), actions=frozenset()).columns
+
+
+_SIZE = attrgetter("size")
 
 
 class CachePage(QWidget):
@@ -356,7 +360,7 @@ class CachePage(QWidget):
         total = self.models[self.current_state()].total()
         text = self.tr("%s of %s shown") % (f"{shown:,}", f"{total:,}")
         if entries:
-            size = sum(e.size for e in entries)
+            size = sum(map(_SIZE, entries))
             chosen = formatting.size(size)
             if self._fields is not None and "links" in self._fields:
                 freed = freed_bytes(entries)  # hard links kept elsewhere free nothing
@@ -386,7 +390,7 @@ class CachePage(QWidget):
             view.selectAll()
         else:
             view.select_ids(set(ids))
-        selected = view.selected_rows()
-        if selected:
-            view.scrollTo(view.model().index(selected[0], 0))
+        runs = view.selected_runs()
+        if runs:
+            view.scrollTo(view.model().index(runs[0][0], 0))
         view.setFocus()
