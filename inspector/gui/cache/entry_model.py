@@ -52,7 +52,7 @@ _ID = attrgetter("id")
 
 #: Rows indexed at once by a worker: one C call holds the interpreter (a million rows in
 #: one go held it 150 ms, and the GUI thread waited).
-INDEX_CHUNK = 65_536
+INDEX_CHUNK = 16_384
 
 
 def index_of(rows: Sequence[Entry]) -> dict[str, int]:
