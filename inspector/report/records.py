@@ -13,16 +13,18 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
 from inspector.core import Entry, Reading, Snapshot, State
-from inspector.core.actions import JobResult, Plan
 from inspector.core.model import utc_from_timestamp
-from inspector.core.stats import Bin, Statistics
-from inspector.core.tree import Folder
 from inspector.report import formatting
+
+if TYPE_CHECKING:  # only named here: `list --json` need not import plans and statistics
+    from inspector.core.actions import JobResult, Plan
+    from inspector.core.stats import Bin, Statistics
+    from inspector.core.tree import Folder
 
 #: Entries per piece of a streamed document.
 _CHUNK = 20_000
