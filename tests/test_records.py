@@ -52,3 +52,42 @@ def test_csv_rows_are_the_records_of_each_entry() -> None:
     assert rows[3]["note"] == "metadata value the service never writes: hits"
     assert (rows[4]["locked"], rows[4]["links"], rows[4]["id"]) == ("True", "2", "/x/y")
     assert out.getvalue().splitlines()[0] == ",".join(records.FIELDS)
+
+
+def _csv_by_the_csv_module(entries: list[Entry]) -> str:
+    """What ``csv.writer`` makes of each entry's record: the text write_csv must give."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(records.FIELDS)
+    for e in entries:
+        record = records.entry_record(e)
+        writer.writerow([record[f] for f in records.FIELDS])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 1000])
+def test_csv_is_the_csv_modules_text_of_the_records(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(records, "_CHUNK", chunk)
+    odd = ["a,b", 'say "hi"', "two\nlines", "cr\rhere", "nul\x00", " spaced ", "é ü", "", "x"]
+    entries = [
+        *ENTRIES,
+        *(
+            Entry(text, State.INVALID, i, error=f"{text}, again", checksum=text, name=text)
+            for i, text in enumerate(odd)
+        ),
+        Entry("p", State.CACHED, 7, hits=0, image_status="deleted", name="n,1", links=1),
+    ]
+    out = io.StringIO()
+    records.write_csv(entries, out)
+    assert out.getvalue() == _csv_by_the_csv_module(entries)
+    plain = io.StringIO()
+    records.write_csv(ENTRIES, plain)  # nothing to quote: the columns' fast way alone
+    assert plain.getvalue() == _csv_by_the_csv_module(ENTRIES)
+
+
+def test_csv_of_no_entries_is_its_header() -> None:
+    out = io.StringIO()
+    records.write_csv([], out)
+    assert out.getvalue() == _csv_by_the_csv_module([])

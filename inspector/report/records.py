@@ -12,17 +12,19 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from itertools import islice
-from typing import Any, TextIO
+from itertools import islice, repeat
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
 from inspector.core import Entry, Reading, Snapshot, State
-from inspector.core.actions import JobResult, Plan
 from inspector.core.model import utc_from_timestamp
-from inspector.core.stats import Bin, Statistics
-from inspector.core.tree import Folder
 from inspector.report import formatting
+
+if TYPE_CHECKING:  # only named here: `list --json` need not import plans and statistics
+    from inspector.core.actions import JobResult, Plan
+    from inspector.core.stats import Bin, Statistics
+    from inspector.core.tree import Folder
 
 #: Entries per piece of a streamed document.
 _CHUNK = 20_000
@@ -116,39 +118,66 @@ def _iso_column(stamps: list[float | None]) -> list[str]:
     return text.replace(b'"', b"").replace(b"null", b"").decode().split(",")
 
 
-def _csv_rows(chunk: list[Entry]) -> Iterable[tuple[Any, ...]]:
-    """:func:`entry_record`'s values in :data:`FIELDS` order, built column by column."""
-    return zip(
-        [e.id for e in chunk],
-        [e.state for e in chunk],  # StrEnums: written as their values
-        [e.size for e in chunk],
-        [e.hits for e in chunk],
+#: What makes the csv module quote a cell (or refuse it): looked for in a whole column at once.
+_CSV_SPECIAL = (",", '"', "\r", "\n", "\x00")
+
+
+def _csv_cell(text: str) -> str:
+    """One cell as ``csv.writer`` writes it (quoted, quotes doubled), by that writer itself."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([text, ""])
+    return buffer.getvalue()[:-2]  # the cell, then ",\n" for the empty one after it
+
+
+def _csv_cells(values: list[Any]) -> Iterable[str]:
+    """A column as ``csv.writer`` writes its cells: ``None`` empty, anything else ``str``.
+
+    A column with nothing to quote (ids, sizes, states: nearly always) is
+    converted by C loops; only cells holding a comma, a quote, a line break
+    or a NUL go through the csv module one by one.
+    """
+    nones = values.count(None)
+    if nones == len(values):
+        return repeat("", nones)
+    cells = list(map(str, values)) if not nones else ["" if v is None else str(v) for v in values]
+    text = "".join(cells)
+    if any(c in text for c in _CSV_SPECIAL):
+        cells = [_csv_cell(c) if any(s in c for s in _CSV_SPECIAL) else c for c in cells]
+    return cells
+
+
+def _csv_lines(chunk: list[Entry]) -> str:
+    """:func:`entry_record`'s values in :data:`FIELDS` order, as CSV lines, built column by
+    column (the same text as ``csv.writer(lineterminator="\\n").writerows``)."""
+    columns = (
+        _csv_cells([e.id for e in chunk]),
+        _csv_cells([e.state for e in chunk]),  # StrEnums: written as their values
+        _csv_cells([e.size for e in chunk]),
+        _csv_cells([e.hits for e in chunk]),
         _iso_column([e.accessed_ts for e in chunk]),
         _iso_column([e.modified_ts for e in chunk]),
-        [e.checksum for e in chunk],
-        [e.error for e in chunk],
-        [e.position for e in chunk],
-        [None if e.note is None else _note(e) for e in chunk],
-        [e.version for e in chunk],
-        [e.locked for e in chunk],
-        [e.links for e in chunk],
-        [e.name for e in chunk],
-        [e.image_status for e in chunk],
-        strict=True,
+        _csv_cells([e.checksum for e in chunk]),
+        _csv_cells([e.error for e in chunk]),
+        _csv_cells([e.position for e in chunk]),
+        _csv_cells([None if e.note is None else _note(e) for e in chunk]),
+        _csv_cells([e.version for e in chunk]),
+        _csv_cells([e.locked for e in chunk]),
+        _csv_cells([e.links for e in chunk]),
+        _csv_cells([e.name for e in chunk]),
+        _csv_cells([e.image_status for e in chunk]),
     )
+    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
 
 def write_csv(entries: Iterable[Entry], out: TextIO) -> None:
-    """``list --csv``: a header row, then one row per entry (``None`` as empty)."""
-    buffer = io.StringIO()  # a chunk's rows go out in one write, not one write a row
-    w = csv.writer(buffer, lineterminator="\n")
-    w.writerow(FIELDS)
+    """``list --csv``: a header row, then one row per entry (``None`` as empty).
+
+    A chunk's rows go out in one write; cells are made a column at a time
+    (:func:`_csv_cells`), the same text ``csv.writer`` makes of the records.
+    """
+    out.write(",".join(FIELDS) + "\n")
     for chunk in batched(entries, _CHUNK):
-        w.writerows(_csv_rows(chunk))
-        out.write(buffer.getvalue())
-        buffer.seek(0)
-        buffer.truncate()
-    out.write(buffer.getvalue())
+        out.write(_csv_lines(chunk))
 
 
 def entries_document(

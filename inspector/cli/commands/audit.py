@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inspector.cli import render_trust
 from inspector.cli.commands.change import carry_out, require
 from inspector.cli.context import Context, read_cache, source_from
 from inspector.cli.parser import add_change_args
 from inspector.cli.prompt import UsageError
 from inspector.core import Action, read
-from inspector.core.actions import JobResult
-from inspector.core.audit import AuditReport, audit
-from inspector.core.repair import Untracked, plan_repair, repair
-from inspector.report import checks, records
+
+if TYPE_CHECKING:
+    from inspector.core.actions import JobResult
+    from inspector.core.audit import AuditReport
 
 
 def register(sub: Any) -> None:
@@ -43,6 +42,11 @@ def register(sub: Any) -> None:
 
 
 def cmd_audit(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render_trust
+    from inspector.core.audit import audit
+    from inspector.core.repair import Untracked, plan_repair, repair
+    from inspector.report import checks, records
+
     if (args.adopt or args.delete_untracked) and not args.repair:
         raise UsageError("--adopt and --delete-untracked go with --repair.")
     reading = read_cache(args, ctx)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inspector.cli import render
 from inspector.cli.context import Context, check_state, read_cache, read_many
 from inspector.cli.parser import (
     STATE_NAMES,
@@ -24,11 +23,11 @@ from inspector.cli.parser import (
     size_arg,
 )
 from inspector.cli.prompt import Interrupt, Progress, UsageError, confirm
-from inspector.core import Action, Entry, IdRule, Reading, actions
-from inspector.core.actions import JobProgress, JobResult
+from inspector.core import Action, Entry, IdRule, Reading
 from inspector.core.errors import ActionNotSupportedError, CacheReadOnlyError
-from inspector.core.span import plan_prune_span, prune_span
-from inspector.report import formatting, records
+
+if TYPE_CHECKING:  # imported by the commands that change something, when they run
+    from inspector.core.actions import JobProgress, JobResult, Plan
 
 #: argparse would take the first id for PATH when the cache comes from a glance-api.conf.
 ID_NOTE = " (with --glance-config, every positional is an id)"
@@ -143,6 +142,8 @@ def find(
     ctx: Context, reading: Reading, ids: Sequence[str], state_name: str | None
 ) -> tuple[list[Entry], list[str]]:
     """The entries with these ids; an id not there is already gone: a warning, not a failure."""
+    from inspector.core import actions
+
     state = check_state(reading, state_name)
     driver = reading.driver
     found, missing = actions.entries_for_ids(
@@ -167,7 +168,7 @@ def carry_out(
     job: Callable[[JobProgress], JobResult],
     not_found: Sequence[str] = (),
     nothing: str = "Nothing to do.",
-    document: Callable[[JobResult], dict[str, Any]] = records.job_document,
+    document: Callable[[JobResult], dict[str, Any]] | None = None,
     always: bool = False,
 ) -> int:
     """The one ending of every change: nothing to do, confirm, run, report.
@@ -178,6 +179,12 @@ def carry_out(
     empty preview does not mean nothing to do.  Every job run here is
     journaled by the core where it produces its result.
     """
+    from inspector.cli import render
+    from inspector.core.actions import JobResult
+    from inspector.report import records
+
+    if document is None:
+        document = records.job_document
     if not entries and not always:
         result = JobResult(action, not_found=tuple(not_found))
         ctx.emit(records.dumps(document(result)) if args.json else nothing + "\n")
@@ -207,13 +214,19 @@ def carry_out(
     return 0 if result.ok else 1
 
 
-def show_plan(args: argparse.Namespace, ctx: Context, plan: actions.Plan) -> int:
+def show_plan(args: argparse.Namespace, ctx: Context, plan: Plan) -> int:
     """``--dry-run``: the plan, changing nothing."""
+    from inspector.cli import render
+    from inspector.report import records
+
     ctx.emit(records.dumps(records.plan_document(plan)) if args.json else render.plan_text(plan))
     return 0
 
 
 def cmd_delete(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render
+    from inspector.core import actions
+
     if args.all and args.state is None:
         raise UsageError("--all needs --state (which state to empty).")
     if not args.all and not args.ids:
@@ -250,6 +263,8 @@ def cmd_delete(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.core import actions
+
     reading = read_cache(args, ctx)
     require(reading, Action.QUEUE)
     cache = reading.driver
@@ -266,6 +281,9 @@ def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_requeue(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render
+    from inspector.core import actions
+
     reading = read_cache(args, ctx)
     require(reading, Action.REQUEUE)
     entries, missing = find(ctx, reading, args.ids, args.state)
@@ -284,6 +302,11 @@ def cmd_requeue(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_prune(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render
+    from inspector.core import actions
+    from inspector.core.span import plan_prune_span, prune_span
+    from inspector.report import formatting, records
+
     readings = read_many(args, ctx)
     for reading in readings:
         require(reading, Action.PRUNE)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 
-from inspector.cli import render
 from inspector.cli.commands.change import carry_out, require, show_plan, where
 from inspector.cli.context import Context, read_cache
 from inspector.cli.prompt import UsageError
-from inspector.core import Action, Reading, actions
+from inspector.core import Action, Reading
 
 
 def cmd_clean(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render
+    from inspector.core import actions
+
     if args.deleted_images and args.stall_time is not None:
         raise UsageError("--stall-time is for invalid and stalled entries, not --deleted-images.")
     reading = read_cache(args, ctx)
@@ -57,6 +59,9 @@ def cmd_clean(args: argparse.Namespace, ctx: Context) -> int:
 
 def clean_deleted_images(args: argparse.Namespace, ctx: Context, reading: Reading) -> int:
     """``clean --deleted-images``: cached copies of images deleted in Glance."""
+    from inspector.cli import render
+    from inspector.core import actions
+
     require(reading, Action.DELETE)
     if not reading.snapshot.image_records:
         raise UsageError(

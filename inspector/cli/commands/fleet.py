@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from inspector.cli import render_fleet
 from inspector.cli.context import Context
 from inspector.cli.parser import positive_int
 from inspector.cli.prompt import Interrupt, UsageError
 from inspector.core.errors import ScanCancelled
-from inspector.core.fleet import fleet_database, read_fleet
 
 
 def register(sub: Any) -> None:
@@ -46,6 +44,9 @@ def register(sub: Any) -> None:
 
 
 def cmd_fleet(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render_fleet
+    from inspector.core.fleet import fleet_database, read_fleet
+
     if args.db is None and args.glance_config is None:
         raise UsageError("name Glance's database: --db URL or --glance-config FILE.")
     db = fleet_database(args.db, args.glance_config)

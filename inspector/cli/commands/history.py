@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from inspector.cli import render_trust
 from inspector.cli.context import Context
 from inspector.cli.parser import positive_int
-from inspector.core.journal import read_journal
-from inspector.report import checks, records
 
 
 def register(sub: Any) -> None:
@@ -20,6 +17,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render_trust
+    from inspector.core.journal import read_journal
+    from inspector.report import checks, records
+
     reading = read_journal()
     for n in reading.damaged_lines:
         ctx.warn(f"{reading.path}, line {n}: damaged (an interrupted write?), skipped")

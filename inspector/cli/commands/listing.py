@@ -1,18 +1,19 @@
-"""``list`` and ``stats``: reading a cache, never changing it."""
+"""``list`` and ``stats``: reading a cache, never changing it.
+
+What only one way of printing needs is imported when it prints (a process
+listing a cache as JSON never loads the tables, statistics or plans).
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from inspector.cli import render
 from inspector.cli.context import Context, check_state, read_cache
 from inspector.cli.parser import STATE_NAMES, add_source_args, positive_int, size_arg
-from inspector.core import IdRule, actions, stats
+from inspector.core import IdRule
 from inspector.core.drivers.fsscan import gc_paused
 from inspector.core.sorting import ALIASES, CLI_KEYS, sort_entries
-from inspector.core.tree import build_tree, largest_folders
-from inspector.report import records
 
 
 def register(sub: Any) -> None:
@@ -54,6 +55,8 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     snap = reading.snapshot
     caps = reading.driver.capabilities
     if args.json:
+        from inspector.report import records
+
         where = records.source_fields(reading)
         with gc_paused():  # a million records and no cycles: no collections over the entries
             records.write_json(
@@ -65,15 +68,24 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                 snap.node,
             )
     elif args.csv:
+        from inspector.report import records
+
         with gc_paused():
             records.write_csv(entries, ctx.out)  # type: ignore[arg-type]
     else:
+        from inspector.cli import render
+
         columns = None if caps.id_rule is IdRule.NAME else caps.columns
         ctx.emit(render.entries_table(entries, columns, names=snap.image_records))
     return 0
 
 
 def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render
+    from inspector.core import actions, stats
+    from inspector.core.tree import build_tree, largest_folders
+    from inspector.report import records
+
     reading = read_cache(args, ctx)
     cache, snap = reading.driver, reading.snapshot
     limit = args.max_size if args.max_size is not None else reading.limits.max_size

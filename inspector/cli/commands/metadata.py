@@ -7,21 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from inspector.cli import render_trust
 from inspector.cli.commands.change import carry_out, require
 from inspector.cli.context import Context, read_cache
 from inspector.cli.parser import add_change_args, add_source_args
 from inspector.core import Action
-from inspector.core.metadata_diff import diff
-from inspector.core.metadata_records import (
-    dumps,
-    load_record,
-    plan_restore,
-    restore,
-    save,
-    write_record,
-)
-from inspector.report import checks, records
 
 
 def register(sub: Any) -> None:
@@ -48,6 +37,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.core.metadata_records import dumps, save, write_record
+
     reading = read_cache(args, ctx)
     if args.output == "-":
         ctx.emit(dumps(save(reading)).decode("utf-8"))
@@ -58,6 +49,10 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render_trust
+    from inspector.core.metadata_records import load_record, plan_restore, restore
+    from inspector.report import checks, records
+
     record = load_record(Path(args.record))  # refused before the cache is even read
     reading = read_cache(args, ctx)
     require(reading, Action.IMPORT)
@@ -84,6 +79,11 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render_trust
+    from inspector.core.metadata_diff import diff
+    from inspector.core.metadata_records import load_record
+    from inspector.report import checks, records
+
     d = diff(load_record(Path(args.before)), load_record(Path(args.after)))
     if args.json:
         ctx.emit(records.dumps(checks.diff_document(d)))

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inspector.cli import render_trust
 from inspector.cli.commands.change import find
 from inspector.cli.context import Context, read_cache
 from inspector.cli.parser import add_source_args
 from inspector.cli.prompt import Interrupt, Progress
 from inspector.core import State
-from inspector.core.verify import HashProgress, Status, sources_for, verify
-from inspector.report import checks, formatting, records
+
+if TYPE_CHECKING:
+    from inspector.core.verify import HashProgress
 
 
 def register(sub: Any) -> None:
@@ -32,6 +32,8 @@ def register(sub: Any) -> None:
 
 
 def _progress_text(p: HashProgress) -> str:
+    from inspector.report import formatting
+
     left = p.time_left
     eta = f", {formatting.duration(left)} left" if left is not None else ""
     return (
@@ -41,6 +43,10 @@ def _progress_text(p: HashProgress) -> str:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
+    from inspector.cli import render_trust
+    from inspector.core.verify import Status, sources_for, verify
+    from inspector.report import checks, records
+
     reading = read_cache(args, ctx)
     entries = list(reading.snapshot.of_state(State.CACHED))
     if args.ids:
