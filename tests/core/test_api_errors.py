@@ -341,3 +341,33 @@ def test_other_failures_name_the_node_and_what_it_could_not_do(
         str(other)
         == "node http://node-3:9292 could not clean its cache: ValueError: odd reply ***"
     )
+
+
+def test_every_secret_of_the_credentials_is_blanked_longest_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {
+        "OS_PASSWORD": "s3cret-and-more",
+        "OS_APPLICATION_CREDENTIAL_SECRET": "s3cret",
+        "OS_TOKEN": "tok",
+        "OS_PASSCODE": "42",  # too short to blank without garbling the text
+        "OS_KEY": "/etc/ssl/node.key",
+        "OS_APPLICATION_CREDENTIAL_ID": "app-id-7",  # names, ids and types are no secret
+        "OS_SECRET_NAME": "the-name",
+        "OS_AUTH_TYPE": "v3applicationcredential",
+    }.items():
+        monkeypatch.setenv(name, value)
+    client = NodeClient("http://node-3:9292")
+    text = (
+        "s3cret-and-more s3cret tok 42 /etc/ssl/node.key app-id-7 the-name "
+        "v3applicationcredential https://admin:pw@keystone:5000/v3"
+    )
+    assert client.redact(text) == (
+        "*** *** *** 42 *** app-id-7 the-name v3applicationcredential "
+        "https://admin:***@keystone:5000/v3"
+    )
+    error = translate(client, "list its cache", ValueError(text))
+    assert (
+        str(error)
+        == f"node http://node-3:9292 could not list its cache: ValueError: {client.redact(text)}"
+    )
