@@ -60,3 +60,66 @@ def test_a_checksum_file_that_cannot_be_read_is_refused(
     code, stdout, err = cli(capsys, "verify", glance.path, "--checksums", str(missing))
     assert (code, stdout) == (1, "")
     assert err == (f"{PROG}: error: {missing} cannot be read: No such file or directory.\n")
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_each_result_whole_and_the_bytes_read(
+    glance: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typical(glance)
+    root = Path(glance.path)
+    md5 = {i: hashlib.md5(read_noatime(str(root / i))).hexdigest() for i in CACHED[:4]}
+    sums = tmp_path / "MD5SUMS"
+    sums.write_text("".join(f"{md5[i]}  {i}\n" for i in CACHED[:4]))
+    (root / CACHED[1]).write_bytes(b"changed")  # a mismatch
+    (root / CACHED[2]).unlink()  # a row without its file
+    (tmp_path / "outside").write_bytes(b"x")
+    (root / CACHED[3]).unlink()
+    (root / CACHED[3]).symlink_to(tmp_path / "outside")
+    code, stdout, err = cli(capsys, "verify", glance.path, "--checksums", str(sums), "--json")
+    assert code == 1
+    assert err == (
+        f"{PROG}: error: {CACHED[1]}: md5 is {hashlib.md5(b'changed').hexdigest()}, expected "
+        f"{md5[CACHED[1]]} (checksum file MD5SUMS)\n"
+    )
+
+    def unknown(i: str, why: str) -> dict[str, object]:
+        return {
+            "id": i,
+            "status": "unknown",
+            "algorithm": None,
+            "expected": None,
+            "actual": None,
+            "detail": why,
+        }
+
+    assert json.loads(stdout) == {
+        "results": [
+            unknown(CACHED[2], "its file is not there"),
+            unknown(CACHED[3], "a symbolic link: not followed"),
+            unknown(CACHED[4], "no expected digest for it"),
+            unknown(CACHED[5], "no expected digest for it"),
+            {
+                "id": CACHED[0],
+                "status": "ok",
+                "algorithm": "md5",
+                "expected": md5[CACHED[0]],
+                "actual": md5[CACHED[0]],
+                "detail": "checksum file MD5SUMS",
+            },
+            {
+                "id": CACHED[1],
+                "status": "mismatch",
+                "algorithm": "md5",
+                "expected": md5[CACHED[1]],
+                "actual": hashlib.md5(b"changed").hexdigest(),
+                "detail": "checksum file MD5SUMS",
+            },
+        ],
+        "cancelled": False,
+        "bytes_read": len(read_noatime(str(root / CACHED[0]))) + len(b"changed"),
+        "warnings": [],
+    }
+    code, stdout, _ = cli(capsys, "verify", glance.path, "--checksums", str(sums))
+    assert code == 1
+    assert stdout.splitlines()[-1].startswith("1 ok, 1 mismatch, 4 unknown; read 1009 Bytes in ")
