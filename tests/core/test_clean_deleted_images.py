@@ -48,7 +48,10 @@ def cached(cache: GlanceService) -> list[str]:
 
 
 def test_deleted_images_previewed_refused_then_removed(
-    node: tuple[GlanceService, str, str], glance_db_url: str, capsys: pytest.CaptureFixture[str]
+    node: tuple[GlanceService, str, str],
+    glance_db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    journal_file: Path,
 ) -> None:
     cache, kept, gone = node
     args = ["clean", cache.path, "--db", glance_db_url, "--deleted-images"]
@@ -68,5 +71,7 @@ def test_deleted_images_previewed_refused_then_removed(
     assert (code, out, err) == (0, "Deleted 1 of 1, freed 4.9 KiB.\n", "")
     assert cached(cache) == [kept]
     assert not Path(cache.path, gone).exists() and Path(cache.path, kept).exists()
+    [change] = [json.loads(line) for line in journal_file.read_text().splitlines()]
+    assert (change["action"], [e["id"] for e in change["entries"]]) == ("clean", [gone])
     code, out, _ = cli(capsys, *args, "--yes")
     assert (code, out) == (0, "No cached image was deleted in Glance: nothing to clean.\n")

@@ -46,21 +46,27 @@ def test_every_folder_sums_what_is_below_it(tmp_path: Path) -> None:
     store.put("/problems/p002/test0001.in", b"c" * 300, version=1_002, keep_source_link=True)
     store.put("/problems/p002/deep/er/x.out", b"d" * 50, version=1_003)
     put_links(store, ["/links/a", "/links/deep/b"], b"t" * 400, version=3_000)
-    with hold_lock(store.cache_dir, "/problems/p001/test0002.in", "shared"):
+    put_links(store, ["/links/c", "/links/deep/d"], b"u" * 30, version=3_000)
+    put_links(store, ["/top", "/problems/p002/twin"], b"v" * 7, version=3_000)
+    with (
+        hold_lock(store.cache_dir, "/problems/p001/test0002.in", "shared"),
+        hold_lock(store.cache_dir, "/problems/p001/test0001.in", "shared"),
+    ):
         driver = open_source(CacheSource.at(store.cache_dir))
         entries = driver.scan().entries
         driver.close()
     tree = build_tree(entries)
     assert tree.path == "/"
     got = {f.path: figures(f) for f in tree.walk()}
-    # name, count, bytes, freeable, locked, newest, oldest, own count, own bytes, folders
+    # name, count, bytes, freeable, locked, newest, oldest, own count, own bytes, folders.
+    # Two names of one file count once, in the folder holding both (the root for /top).
     assert got == {
-        "/": ("/", 7, 1480, 780, 1, 3000.0, 500.0, 1, 10, ["links", "problems"]),
-        "/links": ("links", 2, 800, 400, 0, 3000.0, 3000.0, 1, 400, ["deep"]),
-        "/links/deep": ("deep", 1, 400, 0, 0, 3000.0, 3000.0, 1, 400, []),
-        "/problems": ("problems", 4, 670, 370, 1, 2000.0, 1001.0, 0, 0, ["p001", "p002"]),
-        "/problems/p001": ("p001", 2, 320, 320, 1, 2000.0, 1001.0, 2, 320, []),
-        "/problems/p002": ("p002", 2, 350, 50, 0, 1003.0, 1002.0, 1, 300, ["deep"]),
+        "/": ("/", 11, 1554, 817, 2, 3000.0, 500.0, 2, 17, ["links", "problems"]),
+        "/links": ("links", 4, 860, 430, 0, 3000.0, 3000.0, 2, 430, ["deep"]),
+        "/links/deep": ("deep", 2, 430, 0, 0, 3000.0, 3000.0, 2, 430, []),
+        "/problems": ("problems", 5, 677, 370, 2, 3000.0, 1001.0, 0, 0, ["p001", "p002"]),
+        "/problems/p001": ("p001", 2, 320, 320, 2, 2000.0, 1001.0, 2, 320, []),
+        "/problems/p002": ("p002", 3, 357, 50, 0, 3000.0, 1002.0, 2, 307, ["deep"]),
         "/problems/p002/deep": ("deep", 1, 50, 50, 0, 1003.0, 1003.0, 0, 0, ["er"]),
         "/problems/p002/deep/er": ("er", 1, 50, 50, 0, 1003.0, 1003.0, 1, 50, []),
     }

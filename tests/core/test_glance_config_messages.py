@@ -153,3 +153,13 @@ def test_an_empty_node_url_or_connection_is_none(tmp_path: Path) -> None:
     gc = read_glance_config(path)
     assert (gc.node_url, gc.db_url) == (None, None)
     assert repr(gc) == f"GlanceConfig(path={path!r}, driver='xattr', db_url=None)"
+
+
+def test_the_environment_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """oslo.config can take options from OS_<GROUP>__<OPTION>; glance-api's file alone counts."""
+    monkeypatch.setenv("OS_DEFAULT__IMAGE_CACHE_DIR", "/from/the/environment")
+    monkeypatch.setenv("OS_DEFAULT__IMAGE_CACHE_MAX_SIZE", "5")
+    path = tmp_path / "glance-api.conf"
+    path.write_text("[DEFAULT]\nimage_cache_driver = xattr\nimage_cache_dir = /var/cache\n")
+    gc = read_glance_config(path)
+    assert (gc.cache_dir, gc.max_size) == (Path("/var/cache"), 10 * 1024**3)

@@ -131,3 +131,28 @@ def test_an_older_record_without_kind_or_counts_reads_as_none_done(
             "entries": [{"id": CACHED[0], "state": "invalid", "outcome": "deleted", "bytes": 0}],
         }
     ]
+
+
+def test_no_journal_yet(journal_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "history")
+    assert (code, out, err) == (0, f"No changes recorded in {journal_file}.\n", "")
+    doc = json.loads(cli(capsys, "history", "--json")[1])
+    assert doc == {"journal": str(journal_file), "changes": [], "damaged_lines": []}
+
+
+def test_a_record_without_entries_has_none(
+    journal_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal_file.parent.mkdir(parents=True)
+    record = {
+        "time": "2024-06-01T00:00:00.000Z",
+        "user": "glance",
+        "host": "node1",
+        "source": "http://glance-1:9292",
+        "action": "clean",
+        "done": 0,
+    }
+    journal_file.write_text(json.dumps(record) + "\n")
+    doc = json.loads(cli(capsys, "history", "--json")[1])
+    assert doc["damaged_lines"] == []
+    assert [(c["action"], c["entries"]) for c in doc["changes"]] == [("clean", [])]

@@ -107,3 +107,15 @@ def test_a_record_that_cannot_be_read_is_refused(
     code, _, err = cli(capsys, "import", cache.path, str(tmp_path), "--yes")
     assert code == 1
     assert err == f"{PROG}: error: {tmp_path} cannot be read: Is a directory.\n"
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_a_malformed_record_names_its_file(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "cut.json"
+    bad.write_text('{"version": 1, "cache-entries": [')
+    code, _, err = cli(capsys, "import", cache.path, str(bad), "--yes")
+    assert code == 1
+    assert err.startswith(f"{PROG}: error: {bad} is not a complete metadata record (truncated")
+    assert err.endswith("refused, nothing changed.\n")

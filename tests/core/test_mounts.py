@@ -50,6 +50,8 @@ def test_the_mount_holding_a_path_is_the_longest_point_and_the_last_listed() -> 
     assert mount_of("/srv/old/images", mounts) == mounts[3]  # the later mount hides the first
     assert mount_of("/srv/older", mounts) == mounts[0]
     assert mount_of("/srv/glance cache/x", mounts[2:]) is None  # no mount over it at all
+    box = parse_mountinfo("70 27 0:50 / /srv/BOX rw - ext4 /dev/vdd rw\n")
+    assert mount_of("/srv/BOX/images", box) == box[0]
 
 
 def test_a_real_noatime_mount_is_found_through_a_symlink(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ these run ``inspector.cli.main`` so that mutation testing sees the writes.
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def filled(root: Path, hits: list[int]) -> GlanceService:
 
 
 def test_import_writes_the_recorded_values_into_rows_and_creates_missing_ones(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], journal_file: Path
 ) -> None:
     src = filled(tmp_path / "src", [5, 0, 3, 1])
     for k, image_id in enumerate(CACHED[:4]):
@@ -68,7 +69,7 @@ def test_import_writes_the_recorded_values_into_rows_and_creates_missing_ones(
 
     dst = filled(tmp_path / "dst", [0, 0, 3, 0])
     root = Path(dst.path)
-    sql(root, "DELETE FROM cached_images WHERE image_id = ?", CACHED[1])  # its file stays
+    sql(root, "DELETE FROM cached_images WHERE image_id = ?", CACHED[0])  # its file stays
     code, stdout, err = cli(capsys, "import", dst.path, str(record), "--yes")
     assert code == 0, err
     assert "Restored 4 of 4." in stdout
@@ -81,6 +82,10 @@ def test_import_writes_the_recorded_values_into_rows_and_creates_missing_ones(
         assert accessed == pytest.approx(want[0], abs=1e-6), image_id
         assert modified == pytest.approx(want[1], abs=1e-6), image_id
     assert dst.hit_count(CACHED[0]) == 5  # Glance's own driver reads what was written
+    [change] = [json.loads(line) for line in journal_file.read_text().splitlines()]
+    assert sorted((e["id"], e["outcome"]) for e in change["entries"]) == [
+        (i, "updated") for i in sorted(CACHED[:4])
+    ]
 
 
 def test_repair_adopts_a_file_as_glances_commit_would_and_corrects_a_size(

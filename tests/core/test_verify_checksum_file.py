@@ -189,3 +189,37 @@ def test_glances_image_records_give_the_digest_after_a_checksum_file(
         "detail": "the image record",
     }
     assert code == 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_a_malformed_checksum_file_names_itself(
+    glance: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typical(glance)
+    sums = tmp_path / "SUMS"
+    sums.write_text("not a checksum line\n")
+    code, out, err = cli(capsys, "verify", glance.path, "--checksums", str(sums))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{PROG}: error: {sums}, line 1: not a checksum line (expected 'DIGEST  NAME' as "
+        "md5sum, sha256sum or sha512sum print it).\n"
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_an_id_the_checksum_file_lacks_is_asked_of_the_caches_column(
+    glance: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typical(glance)
+    root = Path(glance.path)
+    digest = hashlib.md5(read_noatime(str(root / CACHED[1]))).hexdigest()
+    sql(root, "UPDATE cached_images SET checksum = ? WHERE image_id = ?", digest, CACHED[1])
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text(f"{hashlib.sha256(read_noatime(str(root / CACHED[0]))).hexdigest()}  x\n")
+    code, stdout, _ = cli(capsys, "verify", glance.path, "--checksums", str(sums), "--json")
+    assert code == 0
+    results = {r["id"]: r for r in json.loads(stdout)["results"]}
+    assert (results[CACHED[1]]["status"], results[CACHED[1]]["detail"]) == (
+        "ok",
+        "the cache's checksum",
+    )
