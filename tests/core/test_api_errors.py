@@ -350,6 +350,8 @@ def test_every_secret_of_the_credentials_is_blanked_longest_first(
         "OS_PASSWORD": "s3cret-and-more",
         "OS_APPLICATION_CREDENTIAL_SECRET": "s3cret",
         "OS_TOKEN": "tok",
+        "OS_AUTH_TOKEN": "axyzb",  # holds the next one, which sorts after it
+        "OS_APPLICATION_CREDENTIAL_SECRET_2": "xyz",
         "OS_PASSCODE": "42",  # too short to blank without garbling the text
         "OS_KEY": "/etc/ssl/node.key",
         "OS_APPLICATION_CREDENTIAL_ID": "app-id-7",  # names, ids and types are no secret
@@ -359,11 +361,11 @@ def test_every_secret_of_the_credentials_is_blanked_longest_first(
         monkeypatch.setenv(name, value)
     client = NodeClient("http://node-3:9292")
     text = (
-        "s3cret-and-more s3cret tok 42 /etc/ssl/node.key app-id-7 the-name "
+        "s3cret-and-more s3cret tok axyzb 42 /etc/ssl/node.key app-id-7 the-name "
         "v3applicationcredential https://admin:pw@keystone:5000/v3"
     )
     assert client.redact(text) == (
-        "*** *** *** 42 *** app-id-7 the-name v3applicationcredential "
+        "*** *** *** *** 42 *** app-id-7 the-name v3applicationcredential "
         "https://admin:***@keystone:5000/v3"
     )
     error = translate(client, "list its cache", ValueError(text))

@@ -50,12 +50,26 @@ def test_the_plan_names_each_fix_and_the_question_counts_them(
         f"correct size {CACHED[4]} record 5,002 bytes (the file's), not 12",
         f"remove empty file {CACHED[5]} remove the empty file and its metadata",
     ]
-    assert [line.split()[:2] for line in plan[9:11]] == [
-        ["not-an-image", "notes.txt"],
-        ["stray-symlink", IDS[15]],
+    assert [" ".join(line.split()) for line in plan[9:11]] == [
+        "not-an-image notes.txt not an image: never touched (delete it yourself if it is junk)",
+        f"stray-symlink {IDS[15]} a symbolic link: never touched (remove it with delete)",
     ]
     assert capsys.readouterr().err == (
         f"{PROG}: error: Repair 4 entries in {root} (1 drop row, 1 {fix}, 1 correct size, "
         "1 remove empty file): refused without --yes (standard input is not a terminal).\n"
     )
     assert disk_state(root) == before
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_without_a_choice_a_file_without_a_row_is_left_alone_and_says_why(
+    glance: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _broken(glance, tmp_path)
+    out = io.StringIO()
+    assert main(["audit", str(root), "--repair"], out=out) == 2
+    left = out.getvalue()[out.getvalue().index("Not repaired:\n") :].splitlines()
+    assert (
+        f"file-without-row {CACHED[3]} file without a row: choose --adopt or --delete-untracked"
+    ) in [" ".join(line.split()) for line in left[2:]]
+    assert "(1 drop row, 1 correct size, 1 remove empty file)" in capsys.readouterr().err
