@@ -1,0 +1,77 @@
+"""``clean --deleted-images``: cached copies of images deleted in Glance, run in this process.
+
+A sqlite cache written by Glance's driver, and Glance's image records in a
+database made by ``glance-manage db sync`` and changed through Glance's own DB
+API (an image created, one created then deleted as the v2 API deletes it).
+``inspector.cli.main`` runs here so that mutation testing sees
+``clean_deleted_images``; ``tests/test_cli_centralized.py`` does the same on
+centralized_db nodes with the installed CLI.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from inspector.cli import main
+from tests.glance_service import GlanceService
+from tests.services.glance_db import create_image, delete_image
+
+pytestmark = pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+
+PROG = "cache-inspector-cli"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue(), capsys.readouterr().err
+
+
+@pytest.fixture
+def node(glance_db_url: str, tmp_path: Path) -> tuple[GlanceService, str, str]:
+    """A cache holding a kept image and one deleted in Glance since; their ids."""
+    kept = create_image(glance_db_url, name="cirros", data=b"k" * 3000)["id"]
+    gone = create_image(glance_db_url, name="retired-image", data=b"g" * 5000)["id"]
+    cache = GlanceService("sqlite", str(tmp_path / "cache"))
+    cache.cache(kept, b"k" * 3000)
+    cache.cache(gone, b"g" * 5000)
+    delete_image(glance_db_url, gone)
+    return cache, kept, gone
+
+
+def cached(cache: GlanceService) -> list[str]:
+    return sorted(str(r["image_id"]) for r in cache.cached_images())
+
+
+def test_deleted_images_previewed_refused_then_removed(
+    node: tuple[GlanceService, str, str],
+    glance_db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    journal_file: Path,
+) -> None:
+    cache, kept, gone = node
+    args = ["clean", cache.path, "--db", glance_db_url, "--deleted-images"]
+    code, out, err = cli(capsys, *args, "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    preview = json.loads(out)
+    assert [e["id"] for e in preview["entries"]] == [gone]
+    assert preview["bytes_freed"] == 5000
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{PROG}: error: Delete 1 entry (4.9 KiB) whose image was deleted in Glance: {gone}: "
+        "refused without --yes (standard input is not a terminal).\n"
+    )
+    assert cached(cache) == sorted([kept, gone])  # a preview and a refusal change nothing
+    code, out, err = cli(capsys, *args, "--yes")
+    assert (code, out, err) == (0, "Deleted 1 of 1, freed 4.9 KiB.\n", "")
+    assert cached(cache) == [kept]
+    assert not Path(cache.path, gone).exists() and Path(cache.path, kept).exists()
+    [change] = [json.loads(line) for line in journal_file.read_text().splitlines()]
+    assert (change["action"], [e["id"] for e in change["entries"]]) == ("clean", [gone])
+    code, out, _ = cli(capsys, *args, "--yes")
+    assert (code, out) == (0, "No cached image was deleted in Glance: nothing to clean.\n")

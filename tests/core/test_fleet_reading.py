@@ -1,0 +1,185 @@
+"""Many sources read at once (``inspector.core.fleet.read_each``/``read_all``), in-process.
+
+The sources are caches the real Glance driver wrote, a directory that is not
+there, and nodes that do not answer (a port nothing listens on, one that
+never answers): each gives its own result, in the order given, and the
+others go on.  ``tests/api/test_node_reading.py`` does the same with live nodes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from inspector.core import CacheSource
+from inspector.core.fleet import MAX_WORKERS, SourceReading, read_all, read_each, read_one
+from inspector.core.source import CacheOptions
+from tests.glance_service import GlanceService
+from tests.trust_caches import IDS, data
+
+
+@pytest.fixture(autouse=True)
+def _no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("OS_"):
+            monkeypatch.delenv(name)
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text("clouds: {}\n")
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds))
+
+
+def closed_url() -> str:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}"
+
+
+class Listener:
+    """A port that takes connections and never answers; it counts them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = int(self.sock.getsockname()[1])
+        self.accepted = 0
+        self._conns: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self._conns.append(conn)
+            self.accepted += 1
+
+    def close(self) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self._thread.join(5)
+        for conn in self._conns:
+            conn.close()
+
+
+def two_caches(tmp_path: Path) -> tuple[GlanceService, GlanceService]:
+    one = GlanceService("sqlite", str(tmp_path / "one"))
+    one.cache(IDS[0], data(0))
+    two = GlanceService("xattr", str(tmp_path / "two"))
+    two.cache(IDS[1], data(1))
+    two.cache(IDS[2], data(2))
+    return one, two
+
+
+def close(results: list[SourceReading]) -> None:
+    for r in results:
+        if r.reading is not None:
+            r.reading.driver.close()
+
+
+def test_every_source_gives_its_own_result_in_the_order_given(tmp_path: Path) -> None:
+    one, two = two_caches(tmp_path)
+    node = closed_url()
+    sources = [
+        CacheSource.at(one.path),
+        CacheSource.at(tmp_path / "gone"),
+        CacheSource.node_api(node),
+        CacheSource.at(two.path),
+    ]
+    results = read_all(sources)
+    try:
+        assert [r.source for r in results] == sources
+        assert [
+            [e.id for e in r.reading.snapshot.entries] if r.reading else None for r in results
+        ] == [
+            [IDS[0]],
+            None,
+            None,
+            sorted(IDS[1:3]),
+        ]
+        assert [r.error for r in results] == [
+            None,
+            f"{tmp_path / 'gone'} does not exist.",
+            f"node {node} does not answer: connection refused (is glance-api running there?).",
+            None,
+        ]
+        # Only the node that does not answer is unreachable; the missing directory is an error.
+        assert [r.unreachable for r in results] == [False, False, True, False]
+        assert [r.reading.writable for r in results if r.reading] == [True, True]
+        assert all(0 < r.seconds < 60 for r in results)
+    finally:
+        close(results)
+
+
+def test_read_only_readings_change_nothing(tmp_path: Path) -> None:
+    one, two = two_caches(tmp_path)
+    results = read_all([CacheSource.at(one.path), CacheSource.at(two.path)], read_only=True)
+    try:
+        assert [
+            (r.reading.writable, r.reading.read_only_reason) for r in results if r.reading
+        ] == [
+            (False, "opened read-only"),
+            (False, "opened read-only"),
+        ]
+    finally:
+        close(results)
+    alone = read_one(CacheSource.at(one.path), read_only=True)
+    assert alone.reading is not None and not alone.reading.writable
+    alone.reading.driver.close()
+
+
+def test_no_sources_nothing_read() -> None:
+    assert read_all([]) == []
+    assert list(read_each([])) == []
+
+
+def test_results_come_as_each_source_answers(tmp_path: Path) -> None:
+    one, _ = two_caches(tmp_path)
+    node = Listener()
+    try:
+        slow = CacheSource.node_api(
+            f"http://127.0.0.1:{node.port}", options=CacheOptions(timeout=1)
+        )
+        order = [(n, r.error is None) for n, r in read_each([slow, CacheSource.at(one.path)])]
+    finally:
+        node.close()
+    assert order == [(1, True), (0, False)]  # the cache first, the silent node after its timeout
+
+
+@pytest.mark.parametrize(("workers", "at_once"), [(MAX_WORKERS, MAX_WORKERS), (2, 2), (0, 1)])
+def test_sources_read_at_once_are_at_most_the_workers(workers: int, at_once: int) -> None:
+    assert MAX_WORKERS == 8
+    node = Listener()
+    try:
+        sources = [
+            CacheSource.node_api(
+                f"http://127.0.0.1:{node.port}/n{i}", options=CacheOptions(timeout=1)
+            )
+            for i in range(at_once + 1)
+        ]
+        midway: list[int] = []
+        sampler = threading.Timer(0.5, lambda: midway.append(node.accepted))
+        started = time.monotonic()
+        sampler.start()
+        results = [r for _, r in read_each(sources, workers)]
+        took = time.monotonic() - started
+        sampler.join()
+    finally:
+        node.close()
+    # Half-way through the first wave (each source waits 1 s): the last source waits its turn.
+    assert midway == [at_once]
+    assert sorted(r.error or "" for r in results) == sorted(
+        f"node http://127.0.0.1:{node.port}/n{i} does not answer: no answer within 1 s."
+        for i in range(at_once + 1)
+    )
+    assert all(r.unreachable for r in results)
+    assert took < 4  # two waves of 1 s, not one source after another

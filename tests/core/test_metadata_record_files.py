@@ -1,0 +1,121 @@
+"""Writing and reading record files (``export`` and ``import``/``diff``), run in this process.
+
+``tests/core/test_metadata_records.py`` runs the installed CLI as a process:
+these run ``inspector.cli.main`` so that mutation testing sees
+``write_record`` and ``load_record``.  Every refusal leaves the disk as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from inspector.cli import main
+from tests.glance_service import GlanceService
+from tests.trust_caches import CACHED, data
+
+PROG = "cache-inspector-cli"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue(), capsys.readouterr().err
+
+
+@pytest.fixture
+def cache(glance: GlanceService) -> GlanceService:
+    for n, image_id in enumerate(CACHED[:3]):
+        glance.cache(image_id, data(n))
+    glance.read(CACHED[1], 2)
+    return glance
+
+
+def test_export_writes_the_whole_record_readable_by_everyone(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "records" / "node-1.json"
+    out.parent.mkdir()
+    out.write_text("an older record")
+    code, stdout, err = cli(capsys, "export", cache.path, "-o", str(out))
+    assert (code, stdout) == (0, "")
+    assert err == f"Wrote the metadata of 3 entries to {out}.\n"
+    doc = json.loads(out.read_bytes())
+    assert doc["version"] == 1
+    hits = {e["id"]: e["hits"] for e in doc["cache-entries"]}
+    assert hits == {CACHED[0]: 0, CACHED[1]: 2, CACHED[2]: 0}
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert sorted(p.name for p in out.parent.iterdir()) == ["node-1.json"]  # no temporary left
+    # What was written reads back: a diff of the record with itself is empty.
+    code, stdout, _ = cli(capsys, "diff", str(out), str(out), "--json")
+    assert code == 0 and json.loads(stdout) == {"appeared": [], "vanished": [], "hits_grew": []}
+
+
+def test_export_to_standard_output(
+    cache: GlanceService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, err = cli(capsys, "export", cache.path, "-o", "-")
+    assert (code, err) == (0, "")
+    assert len(json.loads(stdout)["cache-entries"]) == 3
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_export_into_the_cache_is_refused(
+    cache: GlanceService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(os.listdir(cache.path))
+    inside = Path(cache.path, "record.json")
+    code, stdout, err = cli(capsys, "export", cache.path, "-o", str(inside))
+    assert (code, stdout) == (1, "")
+    assert err == (
+        f"{PROG}: error: {inside} is inside the cache directory {cache.path}: write the record "
+        "elsewhere (a file there would be taken for an image).\n"
+    )
+    assert sorted(os.listdir(cache.path)) == before
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_export_to_a_directory_or_nowhere_is_refused(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    code, _, err = cli(capsys, "export", cache.path, "-o", str(folder))
+    assert code == 1
+    assert err == f"{PROG}: error: {folder} is a directory: name the file to write.\n"
+    assert list(folder.iterdir()) == []
+    nowhere = tmp_path / "missing" / "record.json"
+    code, _, err = cli(capsys, "export", cache.path, "-o", str(nowhere))
+    assert code == 1
+    assert err == f"{PROG}: error: {nowhere} cannot be written: No such file or directory.\n"
+    assert not nowhere.parent.exists()
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_a_record_that_cannot_be_read_is_refused(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-such.json"
+    code, stdout, err = cli(capsys, "diff", str(missing), str(missing))
+    assert (code, stdout) == (1, "")
+    assert err == f"{PROG}: error: {missing} cannot be read: No such file or directory.\n"
+    code, _, err = cli(capsys, "import", cache.path, str(tmp_path), "--yes")
+    assert code == 1
+    assert err == f"{PROG}: error: {tmp_path} cannot be read: Is a directory.\n"
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_a_malformed_record_names_its_file(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "cut.json"
+    bad.write_text('{"version": 1, "cache-entries": [')
+    code, _, err = cli(capsys, "import", cache.path, str(bad), "--yes")
+    assert code == 1
+    assert err.startswith(f"{PROG}: error: {bad} is not a complete metadata record (truncated")
+    assert err.endswith("refused, nothing changed.\n")
