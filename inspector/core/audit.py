@@ -113,11 +113,12 @@ def _entry_problems(driver: CacheDriver, e: Entry) -> list[Problem]:
     """The problems one entry shows by itself: at most one of naming, linking, tracking."""
     if not driver.is_entry_id(e.id):
         what = "row" if e.note is Note.ROW_WITHOUT_FILE else _where(e)
+        article = "an" if what[0] in "aeiou" else "a"
         return [
             Problem(
                 ProblemKind.NOT_AN_IMAGE,
                 e.id,
-                f"a {what} named {e.id!r}: not an image id, nor one of the service's own "
+                f"{article} {what} named {e.id!r}: not an image id, nor one of the service's own "
                 "files. Left alone: the service never asked for it.",
                 e.state,
                 e,

@@ -70,6 +70,14 @@ cached_images = sa.table(
 images = sa.table(
     "images", sa.column("id"), sa.column("name"), sa.column("status"), sa.column("deleted")
 )
+#: The digests Glance recorded of an image's data (``os_hash_*`` since Rocky; md5 before).
+image_hashes = sa.table(
+    "images",
+    sa.column("id"),
+    sa.column("os_hash_algo"),
+    sa.column("os_hash_value"),
+    sa.column("checksum"),
+)
 TABLES = ("node_reference", "cached_images", "images")
 
 
@@ -330,6 +338,23 @@ class GlanceDatabase:
             str(image_id): ImageRecord(name, image_status(status, deleted))
             for image_id, name, status, deleted in result
         }
+
+    def image_digests(self, conn: Connection, ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """The digest Glance recorded of each image of ``ids``: ``(algorithm, hex)`` from
+        ``os_hash_algo``/``os_hash_value``, else ``("md5", checksum)``; none if neither."""
+        q = sa.select(
+            image_hashes.c.id,
+            image_hashes.c.os_hash_algo,
+            image_hashes.c.os_hash_value,
+            image_hashes.c.checksum,
+        ).where(image_hashes.c.id.in_(sorted(set(ids))))
+        found: dict[str, tuple[str, str]] = {}
+        for image_id, algorithm, value, checksum in conn.execute(q):
+            if algorithm and value:
+                found[str(image_id)] = (str(algorithm), str(value))
+            elif checksum:
+                found[str(image_id)] = ("md5", str(checksum))
+        return found
 
 
 def _no_such_node(display: str, url: str, nodes: list[Node]) -> Node:

@@ -9,7 +9,8 @@ of the id).  Sources are asked in order; the first that knows an id wins:
   (:func:`checksum_file_source`);
 - what the cache's kind knows besides its entries (:meth:`CacheDriver.digest_source`:
   Glance's image records, ``os_hash_algo``/``os_hash_value`` else ``checksum``,
-  come with the centralized_db driver);
+  wherever Glance's database is known: a centralized_db node, ``--db``, a
+  glance-api.conf);
 - the cache's own checksum column where the service filled it
   (:func:`entry_checksum_source`).
 

@@ -127,11 +127,6 @@ def test_xattr_hits_missing_or_not_a_number(tmp_path: Path) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="xattr.metadata_problems also reports a stray non-image file as a file without "
-    "user.hits (sqlite reports it once, as not-an-image)",
-)
 def test_an_old_stray_file_in_an_xattr_cache_is_one_problem(tmp_path: Path) -> None:
     glance = GlanceService("xattr", str(tmp_path / "cache"))
     typical(glance)
@@ -220,10 +215,6 @@ def test_recorded_sizes_as_recorded_and_strays_where_they_are(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inspector/core/audit.py writes 'a incomplete file' and 'a invalid file' ('an')",
-)
 @pytest.mark.parametrize("kind", ["sqlite"])
 def test_strays_in_incomplete_and_invalid_are_told_in_english(
     glance: GlanceService, tmp_path: Path

@@ -153,12 +153,6 @@ def test_the_caches_own_checksum_column_in_any_case(
     assert {results[i]["detail"] for i in CACHED[1:]} == {"no expected digest for it"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no driver implements CacheDriver.digest_source: verify never uses Glance's image "
-    "records (os_hash_value/checksum), though inspector/core/verify.py says they come with "
-    "the kind opened with its database",
-)
 @pytest.mark.parametrize("glance_db_backend", ["sqlite"])
 def test_glances_image_records_give_the_digest_after_a_checksum_file(
     glance_db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -25,6 +25,7 @@ from inspector.core.drivers.base import (
     Action,
     CacheDriver,
     Capabilities,
+    DigestSource,
     Outcome,
     OutcomeStatus,
     Progress,
@@ -155,6 +156,14 @@ class GlanceDriver(CacheDriver):
         return check_glance_id(image_id, self.options)
 
     # -- trusting the cache ---------------------------------------------------
+
+    def digest_source(self) -> DigestSource | None:
+        """Glance's image records, where its database is known (``--db``, a glance-api.conf)."""
+        if self.source.db_url is None:
+            return None
+        from inspector.core.drivers.glance.records import digests_of  # SQLAlchemy: when needed
+
+        return digests_of(self.source.db_url)
 
     def entry_path(self, entry: Entry) -> Path:
         return self.state_dir(entry.state) / self.check_id(entry.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from inspector.core.drivers.kinds import DigestSource
 from inspector.core.errors import CacheError
 from inspector.core.glance_db import GlanceDatabase, ImageRecord
 from inspector.core.model import Entry, make_entry
@@ -73,3 +74,15 @@ def records_or_warning(
     except CacheError as exc:
         warnings.append(f"Glance's image records were not read, so no names are shown: {exc}")
         return list(entries), False
+
+
+def digests_of(db_url: str) -> DigestSource:
+    """What Glance recorded of each image's data, as verify asks for it (an image at a
+    time: each is then read whole, which costs far more than its query)."""
+    db = GlanceDatabase(db_url)
+
+    def lookup(image_id: str) -> tuple[str, str] | None:
+        with db.reading() as conn:
+            return db.image_digests(conn, [image_id]).get(image_id)
+
+    return lookup

@@ -124,6 +124,8 @@ class XattrDriver(GlanceDriver):
         for e in snapshot.entries:
             if e.state is not State.CACHED or e.note is not None or e.hits is not None:
                 continue
+            if not self.is_entry_id(e.id):
+                continue  # not an image at all: the audit says so, once
             try:
                 raw = xattrs.get(self.path / e.id, "hits")
             except OSError:
