@@ -30,7 +30,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
@@ -38,6 +38,8 @@ from inspector.core import CacheError
 from inspector.core.errors import reason_of
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Progress reaches the GUI at most this often per task.
 PROGRESS_INTERVAL_S = 0.05
@@ -343,6 +345,28 @@ class MainThreadGarbageCollector(QObject):
         """
         gc.collect(0)
         gc.freeze()
+
+
+def stoppable(work: Callable[[], T], reporter: Reporter) -> T:
+    """Run ``work`` so that its gentle sorts stop between chunks once the task is cancelled
+    (a table sorted again before its last sort ended)."""
+    from inspector.core import sorting
+
+    token = sorting.STOP.set(lambda: reporter.cancelled)
+    try:
+        return work()
+    except sorting.SortStopped:
+        raise Cancelled from None
+    finally:
+        sorting.STOP.reset(token)
+
+
+def free_in_steps(objects: list[Any]) -> None:
+    """Drop ``objects`` a few thousand at a time, on a worker: each step holds the
+    interpreter a millisecond or two, where freeing 100,000 entries at once holds it
+    (and stalls the GUI thread) for 60 ms."""
+    while objects:
+        del objects[-4096:]
 
 
 _collector: MainThreadGarbageCollector | None = None
