@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
 
 from inspector.gui.widgets.chart_layout import (
     AXIS,
@@ -133,19 +133,45 @@ def _curve_point(chart: ChartWidget, plot: QRectF, top: float, i: int) -> QPoint
     return QPointF(x, plot.bottom() - plot.height() * chart.curve[i] / top)
 
 
-def _paint_curve(chart: ChartWidget, p: QPainter, plot: QRectF, top: float) -> None:
+def _curve_paths(
+    chart: ChartWidget, plot: QRectF, top: float
+) -> list[tuple[QColor, QPainterPath]]:
+    """The curve's two areas (kept, then evicted), built once per curve and geometry.
+
+    Building them is hundreds of calls into Qt, each a moment when a worker may hold
+    the interpreter (the window stalled 150 ms repainting it while a table sorted);
+    a repaint of the same curve reuses them.
+    """
+    key = (id(chart.curve), plot.getRect(), top, chart.first_marked)
+    cached = chart.curve_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
     n = len(chart.curve)
     step = max(1, n // max(int(plot.width()), 1))  # at most one point per pixel
+    left, bottom, width, height = plot.left(), plot.bottom(), plot.width(), plot.height()
+    curve = chart.curve
+    paths = []
     for color, lo, hi in ((BAR, 0, chart.first_marked), (EVICT, chart.first_marked, n)):
         if hi <= lo:
             continue
-        path = QPainterPath(QPointF(plot.left() + plot.width() * lo / n, plot.bottom()))
-        for i in range(lo, hi, step):
-            path.lineTo(_curve_point(chart, plot, top, i))
-        last = _curve_point(chart, plot, top, hi - 1)
-        path.lineTo(last)
-        path.lineTo(QPointF(last.x(), plot.bottom()))
+        marks = [*range(lo, hi, step), hi - 1]
+        xs = [left + width * (i + 1) / n for i in marks]
+        points = [QPointF(left + width * lo / n, bottom)]
+        points += [
+            QPointF(x, bottom - height * curve[i] / top) for x, i in zip(xs, marks, strict=True)
+        ]
+        points.append(QPointF(xs[-1], bottom))
+        path = QPainterPath()
+        path.addPolygon(QPolygonF(points))
         path.closeSubpath()
+        paths.append((color, path))
+    chart.curve_cache = (key, paths)
+    return paths
+
+
+def _paint_curve(chart: ChartWidget, p: QPainter, plot: QRectF, top: float) -> None:
+    n = len(chart.curve)
+    for color, path in _curve_paths(chart, plot, top):
         fill = QColor(color)
         fill.setAlpha(90)
         p.fillPath(path, fill)

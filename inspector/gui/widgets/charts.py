@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
 )
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolTip, QWidget
@@ -59,6 +60,8 @@ class ChartWidget(QWidget):
         self.horizontal = False
         self.curve: Sequence[float] = ()
         self._curve_top = 0.0  # the curve's highest value, found once, not at every paint
+        #: The curve's areas as last drawn, with what they were drawn for (chart_paint).
+        self.curve_cache: tuple[object, list[tuple[QColor, QPainterPath]]] | None = None
         self.curve_ids: Sequence[str] = ()
         self.threshold: float | None = None
         self.first_marked = 0
