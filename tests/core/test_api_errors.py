@@ -14,7 +14,6 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,29 +23,9 @@ from openstack import exceptions as sdk
 from inspector.core.drivers.glance.api_client import NodeClient
 from inspector.core.drivers.glance.api_errors import PRUNE_HANG, http_error, translate
 from inspector.core.errors import CacheError, ServiceRefusedError, ServiceUnreachableError
+from tests.core.offline_nodes import closed_port, no_credentials  # noqa: F401
 
 SECRET = "hunter2-pw"
-
-
-@pytest.fixture(autouse=True)
-def _no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No OS_* credentials from the environment, and an empty clouds.yaml."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("OS_"):
-            monkeypatch.delenv(name)
-    clouds = tmp_path / "clouds.yaml"
-    clouds.write_text("clouds: {}\n")
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds))
-
-
-def closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = int(s.getsockname()[1])
-    s.close()
-    return port
 
 
 @contextlib.contextmanager

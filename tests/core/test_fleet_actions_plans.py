@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from inspector.core import CacheSource
 from inspector.core.actions import JobResult
@@ -35,6 +32,7 @@ from inspector.core.fleet_actions import (
 )
 from inspector.core.session import read
 from inspector.core.source import CacheOptions
+from tests.core.offline_nodes import Listener, closed_url, no_credentials  # noqa: F401
 from tests.glance_service import GlanceService
 from tests.trust_caches import IDS
 
@@ -42,56 +40,8 @@ A, B, C, D = IDS[:4]
 X, Y, Z = IDS[17], IDS[18], IDS[19]  # never cached
 
 
-@pytest.fixture(autouse=True)
-def _no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("OS_"):
-            monkeypatch.delenv(name)
-    clouds = tmp_path / "clouds.yaml"
-    clouds.write_text("clouds: {}\n")
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds))
-
-
-def closed_url() -> str:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return f"http://127.0.0.1:{port}"
-
-
 def refused(url: str) -> str:
     return f"node {url} does not answer: connection refused (is glance-api running there?)."
-
-
-class Listener:
-    """A port that takes connections and never answers; it counts them."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = int(self.sock.getsockname()[1])
-        self.accepted = 0
-        self._conns: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self._conns.append(conn)
-            self.accepted += 1
-
-    def close(self) -> None:
-        self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        self._thread.join(5)
-        for conn in self._conns:
-            conn.close()
 
 
 @contextlib.contextmanager

@@ -8,8 +8,6 @@ others go on.  ``tests/api/test_node_reading.py`` does the same with live nodes.
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -19,56 +17,9 @@ import pytest
 from inspector.core import CacheSource
 from inspector.core.fleet import MAX_WORKERS, SourceReading, read_all, read_each, read_one
 from inspector.core.source import CacheOptions
+from tests.core.offline_nodes import Listener, closed_url, no_credentials  # noqa: F401
 from tests.glance_service import GlanceService
 from tests.trust_caches import IDS, data
-
-
-@pytest.fixture(autouse=True)
-def _no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("OS_"):
-            monkeypatch.delenv(name)
-    clouds = tmp_path / "clouds.yaml"
-    clouds.write_text("clouds: {}\n")
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds))
-
-
-def closed_url() -> str:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return f"http://127.0.0.1:{port}"
-
-
-class Listener:
-    """A port that takes connections and never answers; it counts them."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = int(self.sock.getsockname()[1])
-        self.accepted = 0
-        self._conns: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self._conns.append(conn)
-            self.accepted += 1
-
-    def close(self) -> None:
-        self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        self._thread.join(5)
-        for conn in self._conns:
-            conn.close()
 
 
 def two_caches(tmp_path: Path) -> tuple[GlanceService, GlanceService]:
