@@ -136,3 +136,30 @@ def test_a_long_first_reading_shows_its_first_rows_before_it_ends(
         window.refresh()
     assert seen == []
     assert window.page.models[State.CACHED].rowCount() == 14
+
+
+def test_first_rows_of_a_reading_that_fails_do_not_stay(
+    make_window: Make, store: FiletrackerStore, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The part of a store shown early must not be left looking like the whole store."""
+    from inspector.core.drivers import base
+    from inspector.core.drivers.filetracker.store import FiletrackerDriver
+    from inspector.core.errors import CacheUnreadableError
+
+    monkeypatch.setattr(base, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(base, "PEEK_AFTER_S", 0.0)
+
+    def fail(_self: object, _skipped: object) -> None:
+        raise CacheUnreadableError("files/ went away during the listing.")
+
+    monkeypatch.setattr(FiletrackerDriver, "_tell_skipped", fail)
+    window = make_window()
+    shown: list[int] = []
+    window.controller.read_partial.connect(
+        lambda _: shown.append(window.page.models[State.CACHED].rowCount())
+    )
+    with qtbot.waitSignal(window.controller.read_failed, timeout=10_000):
+        window.open_cache(store.cache_dir)
+    assert shown and shown[0] > 0
+    assert window.page.models[State.CACHED].rowCount() == 0
+    assert "went away during the listing" in window.page.message_bar.text()

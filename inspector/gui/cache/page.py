@@ -250,7 +250,7 @@ class CachePage(QWidget):
         self.filter_bar.set_deleted(names, self.deleted)
         self.stats_view.set_kind(caps.has_hits, result.tree is not None)
         self.stats_view.show_folders(result.tree)
-        self._put_rows(result.rows, result.row_of, result.sorts, result.context)
+        self._put_rows(result)
         if reading.snapshot.warnings:
             self.message_bar.show_message("warning", "\n".join(reading.snapshot.warnings))
         elif self.message_bar.level:
@@ -259,20 +259,15 @@ class CachePage(QWidget):
     def show_first_rows(self, first: FirstRows) -> None:
         """The entries a long first reading has found so far, while it goes on."""
         self._set_kind_of(first.driver.capabilities, False)
-        self._put_rows(first.rows, first.row_of, first.sorts, first.context)
+        self._put_rows(first)
 
     def _set_kind_of(self, caps: Capabilities, names: bool) -> None:
         own = caps.columns if caps.columns != GLANCE_COLUMNS else None
         self.set_kind(caps.states, own, caps.id_rule is IdRule.PATH, names)
 
-    def _put_rows(
-        self,
-        rows: dict[State, list[Entry]],
-        row_of: dict[State, dict[str, int]],
-        sorts: dict[State, SortSpec | None],
-        context: Context,
-    ) -> None:
+    def _put_rows(self, laid: ReadResult | FirstRows) -> None:
         """Each table's rows, taken as they come wherever the table's order is theirs."""
+        rows, row_of, sorts, context = laid.rows, laid.row_of, laid.sorts, laid.context
         for state in self.states:
             model = self.models[state]
             if context.stall_time != model.context.stall_time:
@@ -290,6 +285,7 @@ class CachePage(QWidget):
             name = source.display_name() if source else ""
             self.header.set_cache(name, self.tr("unknown"), False)
             self.header.counts_label.setText("")
+            self._drop_first_rows()
         prefix = self.tr("Showing the last good reading. ") if has_reading else ""
         self.message_bar.show_message("error", prefix + message)
 
@@ -298,6 +294,13 @@ class CachePage(QWidget):
             self.header.counts_label.setText(
                 self.tr("Reading was cancelled: press F5 to read it.")
             )
+            self._drop_first_rows()
+
+    def _drop_first_rows(self) -> None:
+        """No first reading after all: the part shown goes (not to be taken for the cache)."""
+        for model in self.models.values():
+            model.update([])
+        self.update_counts()
 
     def update_counts(self) -> None:
         for i, state in enumerate(self.states):
