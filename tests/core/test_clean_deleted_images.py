@@ -10,25 +10,16 @@ centralized_db nodes with the installed CLI.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from inspector.cli import main
+from tests.core.cli_inprocess import PROG, cli
 from tests.glance_service import GlanceService
 from tests.services.glance_db import create_image, delete_image
 
 pytestmark = pytest.mark.parametrize("glance_db_backend", ["sqlite"])
-
-PROG = "cache-inspector-cli"
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue(), capsys.readouterr().err
 
 
 @pytest.fixture

@@ -8,25 +8,17 @@ mutation testing sees ``cli/commands/cleaning.py``.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from inspector.cli import main
+from tests.core.cli_inprocess import PROG, cli
 from tests.glance_service import GlanceService
 from tests.trust_caches import FAILED, IDS, IN_FLIGHT, age, typical
 
-PROG = "cache-inspector-cli"
 OLD = IDS[14]  # incomplete for two days
 HEADER = ["STATE", "ID", "SIZE", "LAST", "ACCESSED", "LAST", "MODIFIED"]
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue(), capsys.readouterr().err
 
 
 @pytest.fixture

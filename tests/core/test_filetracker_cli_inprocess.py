@@ -8,24 +8,15 @@ it holds.  ``inspector.cli.main`` runs here so that mutation testing sees
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
-from inspector.cli import main
+from tests.core.cli_inprocess import PROG, cli
 from tests.filetracker_service import FiletrackerStore
 from tests.writers.filetracker import require_filetracker
 
 pytestmark = pytest.mark.glance
-
-PROG = "cache-inspector-cli"
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue(), capsys.readouterr().err
 
 
 @pytest.fixture

@@ -6,22 +6,15 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from inspector.cli import main
+from tests.core.cli_inprocess import cli
 from tests.glance_service import GlanceService
 from tests.trust_caches import CACHED, IDS, data
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue(), capsys.readouterr().err
 
 
 def lines(journal_file: Path) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ these run ``inspector.cli.main`` so that mutation testing sees
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
@@ -15,17 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from inspector.cli import main
+from tests.core.cli_inprocess import PROG, cli
 from tests.glance_service import GlanceService
 from tests.trust_caches import CACHED, data
-
-PROG = "cache-inspector-cli"
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue(), capsys.readouterr().err
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ these run ``inspector.cli.main`` so that mutation testing sees the writes.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
@@ -18,19 +17,13 @@ from typing import Any
 
 import pytest
 
-from inspector.cli import main
+from tests.core.cli_inprocess import cli
 from tests.glance_service import GlanceService
 from tests.trust_caches import CACHED, data, sql
 
 #: Apart by odd amounts, so that no rounding to ms or s hides an error.
 BASE_NS = 1_700_000_000_123_456_789
 STEP_NS = 1_234_567_891
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue(), capsys.readouterr().err
 
 
 def rows(root: Path) -> dict[str, tuple[Any, ...]]:

@@ -7,24 +7,15 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from inspector.cli import main
+from tests.core.cli_inprocess import PROG, cli
 from tests.glance_service import GlanceService
 from tests.services.glance_db import create_image
 from tests.trust_caches import CACHED, read_noatime, sql, typical
-
-PROG = "cache-inspector-cli"
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue(), capsys.readouterr().err
 
 
 @pytest.mark.parametrize("kind", ["sqlite"])
