@@ -142,7 +142,7 @@ def _curve_paths(
     the interpreter (the window stalled 150 ms repainting it while a table sorted);
     a repaint of the same curve reuses them.
     """
-    key = (id(chart.curve), plot.getRect(), top, chart.first_marked)
+    key = (plot.getRect(), top, chart.first_marked)  # the curve's data: set_curve clears it
     cached = chart.curve_cache
     if cached is not None and cached[0] == key:
         return cached[1]

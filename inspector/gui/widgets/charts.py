@@ -117,6 +117,7 @@ class ChartWidget(QWidget):
     ) -> None:
         # Taken as given (100,000 values are not copied on the GUI thread).
         self.curve, self.curve_ids, self.fmt = values, ids, fmt
+        self.curve_cache = None  # drawn for other data
         self._curve_top = float(max(values, default=0.0))
         self.binary = True
         self.threshold, self.first_marked = threshold, first_marked
