@@ -19,6 +19,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
 from inspector.core import (
     CacheSource,
+    Entry,
     Limits,
     Reading,
     State,
@@ -254,19 +255,19 @@ class CacheController(QObject):
         else:
             self.refresh()
 
-    def _let_go(self, old: ReadResult) -> None:
+    def _let_go(self, entries: list[Entry]) -> None:
         """Free the reading before, now that the page shows the new one, on a worker.
 
         Freeing 100,000 entries takes about 60 ms, in one go wherever the last
         reference drops: on the GUI thread that is a stall at every refresh.
-        One list keeps the old entries alive while the page lets go of the
-        rest; a worker then frees them a few thousand at a time.
+        ``entries`` is the last holder of the old entries; a worker frees them a
+        few thousand at a time.
         """
-        keep = list(old.reading.snapshot.entries)
-        del old
-        if keep:
+        if entries:
             task = Task(
-                self.tr("Letting go of a reading"), lambda _: free_in_steps(keep), source=self.key
+                self.tr("Letting go of a reading"),
+                lambda _: free_in_steps(entries),
+                source=self.key,
             )
             self.runner.submit(task)
 
@@ -356,7 +357,10 @@ class CacheController(QObject):
             if value.statistics is not None:  # worked out with the reading
                 self.statistics_ready.emit(value.statistics)
             if old is not None:
-                self._let_go(old)
+                # The list is then the old entries' last holder: they go on the worker.
+                keep = list(old.reading.snapshot.entries)
+                del old
+                self._let_go(keep)
         elif what == "stats":
             self.statistics_ready.emit(value)
         elif what == "audit":
