@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inspector.core.drivers.base import PEEK, CacheDriver, Progress
+from inspector.core.drivers.base import PEEK, PREVIOUS, CacheDriver, Progress
 from inspector.core.drivers.registry import open_source
 from inspector.core.model import Entry, Snapshot
 from inspector.core.source import CacheOptions, CacheSource
@@ -76,21 +76,26 @@ def read(
     *,
     read_only: bool = False,
     peek: Callable[[CacheDriver, list[Entry]], None] | None = None,
+    previous: Snapshot | None = None,
 ) -> Reading:
     """Open ``source`` and read all of it (``read_only``: the user asked for no changes).
 
     ``peek`` is called once, early in a long scan of a kind that reads entry by
     entry (a Filetracker store), with the driver and the entries found so far:
-    a window shows them while the rest is read.
+    a window shows them while the rest is read.  ``previous`` is the last reading
+    of the same source, if one is still held: its unchanged entries are handed
+    on rather than built again (:data:`~inspector.core.drivers.base.PREVIOUS`).
     """
     driver = open_source(source)
     token = PEEK.set(functools.partial(peek, driver) if peek is not None else None)
+    before = PREVIOUS.set(previous)
     try:
         snapshot = driver.scan(progress)
     except BaseException:
         driver.close()  # nobody gets this driver: let go of its connection now
         raise
     finally:
+        PREVIOUS.reset(before)
         PEEK.reset(token)
     writable, why = driver.writable()
     if read_only:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,45 @@ def test_open_cache_checks_the_kind_named(glance: GlanceService) -> None:
     assert open_cache(glance.path, glance.kind).name == glance.kind
     opts = CacheOptions(sqlite_db="cache.db")
     assert open_cache(Path(glance.path), None, opts).source.options is opts
+
+
+B = "b0000000-0000-4000-8000-00000000000b"
+C = "c0000000-0000-4000-8000-00000000000c"
+
+
+def test_a_reading_after_another_shares_what_glance_did_not_change(
+    glance: GlanceService,
+) -> None:
+    """A window's refresh held two equal copies of every entry until the old reading
+    went (35 MB more at 100,000 entries): the unchanged ones are now the same objects."""
+    glance.cache(A, b"a" * 100)
+    glance.cache(B, b"b" * 200)
+    source = CacheSource.at(glance.path)
+    first = read(source)
+    before = {e.id: e for e in first.snapshot.entries}
+    glance.read(B)  # a hit through Glance: B's metadata changes
+    glance.cache(C, b"c" * 300)
+    again = read(source, previous=first.snapshot)
+    now = {e.id: e for e in again.snapshot.entries}
+    assert now[A] is before[A]
+    assert now[B] is not before[B]
+    assert (now[B].hits, before[B].hits) == (1, 0)
+    assert now[C].size == 300
+    # field for field what a reading on its own finds
+    assert sorted(again.snapshot.entries, key=lambda e: e.id) == sorted(
+        read(source).snapshot.entries, key=lambda e: e.id
+    )
+
+
+def test_only_a_reading_of_the_same_kind_without_records_is_shared(
+    glance: GlanceService,
+) -> None:
+    glance.cache(A, b"a" * 100)
+    source = CacheSource.at(glance.path)
+    first = read(source).snapshot
+    other = "xattr" if glance.kind == "sqlite" else "sqlite"
+    for previous in (replace(first, driver=other), replace(first, image_records=True)):
+        again = read(source, previous=previous).snapshot
+        assert again.entries == first.entries
+        assert again.entries[0] is not first.entries[0]
+    assert read(source, previous=first).snapshot.entries[0] is first.entries[0]

@@ -180,6 +180,25 @@ def test_a_reading_goes_once_the_next_is_shown(make_window: Make, demo: Path, qt
     assert all(id(model.entry(r)) in own for r in range(model.rowCount()))
 
 
+def test_a_refresh_of_an_unchanged_cache_builds_no_entry_again(
+    make_window: Make, demo: Path, qtbot: Any
+) -> None:
+    """Each refresh built every entry again, and both readings' copies lived until the
+    old one went: the window's peak memory held two caches.  Unchanged entries are
+    now handed on from the reading before."""
+    window = make_window(demo)
+    model = window.page.models[State.CACHED]
+    shown = [model.entry(r) for r in range(model.rowCount())]
+    assert shown
+    with qtbot.waitSignal(window.refreshed, timeout=10_000):
+        window.refresh()
+    reading = window.controller.reading
+    assert reading is not None
+    before = {e.id: e for e in shown}
+    assert all(before[e.id] is e for e in reading.snapshot.entries if e.state is State.CACHED)
+    assert [model.entry(r).id for r in range(model.rowCount())] == [e.id for e in shown]
+
+
 def test_the_reading_before_is_freed_off_the_gui_thread(
     make_window: Make, demo: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -299,6 +299,49 @@ PROGRESS_EVERY = 2000
 PEEK: ContextVar[Callable[[list[Entry]], None] | None] = ContextVar("PEEK", default=None)
 PEEK_AFTER_S = 0.5
 
+#: Set around a reading that follows another of the same source (the window's
+#: refresh), to that reading's snapshot: a scan hands on an entry of it where every
+#: field the scan reads is unchanged (:func:`previous_cached`), so that the two
+#: readings share it instead of holding two equal copies.  A context variable.
+PREVIOUS: ContextVar[Snapshot | None] = ContextVar("PREVIOUS", default=None)
+
+
+def previous_cached(driver: str) -> dict[str, Entry]:
+    """The cached entries of :data:`PREVIOUS` by id, where a scan by ``driver`` may reuse them.
+
+    Only a snapshot read by the same driver and without Glance's image records
+    qualifies (its cached entries then carry nothing but what the scan reads),
+    and only entries without damaged fields.
+    """
+    before = PREVIOUS.get()
+    if before is None or before.driver != driver or before.image_records:
+        return {}
+    cached = State.CACHED
+    return {e.id: e for e in before.entries if e.state is cached and not e.bad_fields}
+
+
+def kept(
+    old: Entry | None,
+    size: int,
+    hits: int | None,
+    accessed: float | None,
+    modified: float | None,
+    checksum: str | None,
+    note: Note | None,
+) -> Entry | None:
+    """``old`` (of :func:`previous_cached`) when an entry read now would equal it, else None."""
+    if (
+        old is not None
+        and old.size == size
+        and old.hits == hits
+        and old.accessed_ts == accessed
+        and old.modified_ts == modified
+        and old.checksum == checksum
+        and old.note is note
+    ):
+        return old
+    return None
+
 
 class ProgressTicker:
     """Calls a :data:`Progress` callback every few thousand entries (and :data:`PEEK` once)."""

@@ -144,10 +144,11 @@ class CacheController(QObject):
         active = {t.id for t in self.runner.active()}
         self._tasks = {i: what for i, what in self._tasks.items() if i in active}
         sorts, context, read_only = self.sorts(), self.context(), self.force_read_only
-        statistics_max, first = self.statistics_max(), self.last is None
+        statistics_max = self.statistics_max()
+        previous = None if self.last is None else self.last.reading.snapshot
         task = Task(
             self.tr("Reading"),
-            lambda r: prepare(source, read_only, sorts, context, r, statistics_max, first),
+            lambda r: prepare(source, read_only, sorts, context, r, statistics_max, previous),
             source=self.key,
             lane=f"read:{self.key}",
         )

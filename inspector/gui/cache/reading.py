@@ -18,6 +18,7 @@ from inspector.core import (
     IdRule,
     Reading,
     ScanCancelled,
+    Snapshot,
     State,
     read,
     stats,
@@ -97,7 +98,7 @@ def prepare(
     context: Context,
     reporter: Reporter,
     statistics_max: int | None = None,
-    first: bool = False,
+    previous: Snapshot | None = None,
 ) -> ReadResult:
     """Read ``source`` and lay its rows out for the tables; runs on a worker thread.
 
@@ -105,8 +106,10 @@ def prepare(
     time: a changed configuration is followed).  With ``statistics_max`` (the
     Statistics view is shown) its figures are worked out here too, with that
     maximum: in the same task, not in a second one that would race the next
-    reading for the interpreter (and hold a third copy of the cache).  A ``first``
-    reading of a long scan sends its first rows ahead (:class:`FirstRows`).
+    reading for the interpreter (and hold a third copy of the cache).  A first
+    reading (no ``previous``) of a long scan sends its first rows ahead
+    (:class:`FirstRows`); a later one shares the ``previous`` reading's unchanged
+    entries instead of building them again.
     """
     if source.config is not None and source.path is None:
         from inspector.core.glance_config import source_from_config
@@ -123,7 +126,8 @@ def prepare(
             source,
             lambda n: reporter.progress(n),
             read_only=read_only,
-            peek=peek if first else None,
+            peek=peek if previous is None else None,
+            previous=previous,
         )
     except ScanCancelled:
         raise Cancelled from None

@@ -103,7 +103,7 @@ class CentralizedDbDriver(GlanceDriver):
         self.warnings = []
         ticker = ProgressTicker(progress)
         with gc_paused():
-            files = self._files(State.CACHED, ticker)
+            files = list(self._files(State.CACHED, ticker))  # all files, then the rows
             others = [
                 *self._scan_queue(ticker),
                 *self._scan_incomplete(ticker),
@@ -122,7 +122,7 @@ class CentralizedDbDriver(GlanceDriver):
         )
 
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
-        return self._read(self._files(State.CACHED, ticker), set(), ticker)[0]
+        return self._read(list(self._files(State.CACHED, ticker)), set(), ticker)[0]
 
     def _read(
         self, files: list[FileInfo], other_ids: set[str], ticker: ProgressTicker

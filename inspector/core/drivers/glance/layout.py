@@ -43,6 +43,7 @@ from inspector.core.drivers.fsscan import (
     FileInfo,
     check_directory,
     gc_paused,
+    iter_files,
     scan_files,
 )
 from inspector.core.drivers.glance.checks import is_image_id, layout_problems
@@ -236,10 +237,11 @@ class GlanceDriver(CacheDriver):
 
         return records_or_warning(entries, self.source.db_url, self.warnings)
 
-    def _files(self, state: State, ticker: ProgressTicker) -> list[FileInfo]:
+    def _files(self, state: State, ticker: ProgressTicker) -> Iterable[FileInfo]:
+        """The files of ``state``; the cached ones handed on as found (:func:`iter_files`)."""
         if state is State.CACHED:
-            files = scan_files(self.path, self.service_files(), ticker=ticker)
-            return [f for f in files if not f.name.endswith(DB_SUFFIXES)]
+            own = self.service_files()
+            return iter_files(self.path, own, ticker=ticker, skip_suffixes=DB_SUFFIXES)
         directory = self.state_dir(state)
         try:
             return scan_files(directory, ticker=ticker, nofollow=True)

@@ -8,10 +8,18 @@ import time
 from array import array
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, ProgressTicker
+from inspector.core.drivers.base import (
+    MetadataUpdate,
+    Outcome,
+    OutcomeStatus,
+    ProgressTicker,
+    kept,
+    previous_cached,
+)
 from inspector.core.drivers.fsops import file_to_write
 from inspector.core.drivers.glance.layout import GlanceDriver, link_note
 from inspector.core.drivers.glance.probe import probe_sqlite
@@ -36,6 +44,7 @@ BATCH_ENTRIES = 500
 
 #: SQLite's sort order of storage classes: NULL, numbers, text, blobs.
 _TYPE_RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+_ACCESSED = attrgetter("accessed_ts")
 
 
 class _Batches:
@@ -157,6 +166,7 @@ class SqliteDriver(GlanceDriver):
         self._odd: dict[str, tuple[int, Any]] = {}
         #: Rows whose recorded size is not their file's (the audit's size-mismatch).
         self._recorded_sizes: dict[str, Any] = {}
+        before = previous_cached(self.name).get  # a refresh shares what did not change
         for f in self._files(cached, ticker):
             row = pop(f.name, None)
             if row is None:
@@ -166,7 +176,6 @@ class SqliteDriver(GlanceDriver):
                     )
                 )
                 continue
-            ids.append(f.name)
             rowids.append(row[6])
             if row[3] != f.size:
                 self._recorded_sizes[f.name] = row[3]
@@ -184,12 +193,15 @@ class SqliteDriver(GlanceDriver):
                 and 0 <= mod < top
                 and hits >= 0
             ):
-                append(
-                    make_entry(f.name, cached, f.size, hits, acc, mod, row[5], note=link_note(f))
+                note = link_note(f)
+                entry = kept(before(f.name), f.size, hits, acc, mod, row[5], note) or make_entry(
+                    f.name, cached, f.size, hits, acc, mod, row[5], note=note
                 )
             else:
-                append(damaged_entry(row, f.size, damaged))
+                entry = damaged_entry(row, f.size, damaged)
                 self._note_odd(f.name, row[1])
+            append(entry)
+            ids.append(entry.id)  # the id string the entry holds (a kept one's, shared)
         for image_id, row in rows.items():
             ticker.tick()
             ids.append(image_id)
@@ -236,14 +248,18 @@ class SqliteDriver(GlanceDriver):
         """
         ids, rowids = getattr(self, "_evict_ids", ()), getattr(self, "_evict_rowids", ())
         rowid = dict(zip(ids, rowids, strict=True))
-        odd = getattr(self, "_odd", {})
-        keys: dict[str, tuple[int, Any, int]] = {}
-        for e in entries:
-            if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW and e.id in rowid:
-                rank, value = odd.get(e.id, (1, e.accessed_ts))
-                keys[e.id] = (rank, value, rowid[e.id])
-        cached = [e for e in entries if e.id in keys and e.state is State.CACHED]
-        return gentle_sorted(cached, key=lambda e: keys[e.id])
+        odd: dict[str, tuple[int, Any]] = getattr(self, "_odd", {})
+        cached = [
+            e
+            for e in entries
+            if e.state is State.CACHED and e.note is not Note.FILE_WITHOUT_ROW and e.id in rowid
+        ]
+        # (rank, value, rowid) in two stable sorts, without a key tuple per entry
+        # (100,000 of them held 19 MB at once): table order, then the value's.
+        in_table = gentle_sorted(cached, key=lambda e: rowid[e.id])
+        if not odd and all(e.accessed_ts is not None for e in in_table):
+            return gentle_sorted(in_table, key=_ACCESSED)  # all plain numbers: rank 1
+        return gentle_sorted(in_table, key=lambda e: odd.get(e.id, (1, e.accessed_ts)))
 
     def delete_entries(self, entries: Iterable[Entry]) -> Generator[Outcome, None, None]:
         """A cached entry's row and file go together, or neither does.

@@ -11,7 +11,14 @@ import stat
 from collections.abc import Generator, Sequence
 
 from inspector.core.drivers import mounts, xattrs
-from inspector.core.drivers.base import MetadataUpdate, Outcome, OutcomeStatus, ProgressTicker
+from inspector.core.drivers.base import (
+    MetadataUpdate,
+    Outcome,
+    OutcomeStatus,
+    ProgressTicker,
+    kept,
+    previous_cached,
+)
 from inspector.core.drivers.fsops import file_to_write
 from inspector.core.drivers.fsscan import FileInfo
 from inspector.core.drivers.glance.layout import GlanceDriver, link_note
@@ -75,11 +82,8 @@ class XattrDriver(GlanceDriver):
         cached = State.CACHED
         read_hits = xattrs.int_reader("hits")  # one bound call per file: this loop is hot
         atime_s: dict[str, int] = {}
+        before = previous_cached(self.name).get  # a refresh shares what did not change
         for f in self._files(cached, ticker):
-            if not f.is_link:
-                atime_s[f.name] = f.atime_ns // 1_000_000_000
-            elif (seen := _seen_through_link(f.path)) is not None:
-                atime_s[f.name] = seen
             hits = None
             if self._xattr_ok and not f.is_link:
                 try:
@@ -88,7 +92,16 @@ class XattrDriver(GlanceDriver):
                     self._no_xattrs()
                 except OSError:  # vanished, or unreadable: the value is unknown
                     pass
-            append(make_entry(f.name, cached, f.size, hits, f.atime, f.mtime, note=link_note(f)))
+            note = link_note(f)
+            append(
+                kept(before(f.name), f.size, hits, f.atime, f.mtime, None, note)
+                or make_entry(f.name, cached, f.size, hits, f.atime, f.mtime, note=note)
+            )
+            image_id = entries[-1].id  # the id string the entry holds (a kept one's, shared)
+            if not f.is_link:
+                atime_s[image_id] = f.atime_ns // 1_000_000_000
+            elif (seen := _seen_through_link(f.path)) is not None:
+                atime_s[image_id] = seen
         self._atime_s = atime_s
         return entries
 
