@@ -36,7 +36,7 @@ def test_the_curve_evicts_exactly_the_plans_victims(tmp_path: Path) -> None:
     finally:
         driver.close()
     assert beyond.ids == ("/f5", "/f4", "/f3", "/f2", "/f1", "/f0")  # newest first
-    assert beyond.cumulative == (600, 1100, 1500, 1800, 2000, 2100)
+    assert list(beyond.cumulative) == [600, 1100, 1500, 1800, 2000, 2100]
     assert beyond.evicted_ids == ("/f1", "/f0")  # what lies beyond 1,800 bytes
     assert len(victims) > 2  # the cleaner goes down to its cleaning level
     assert sorted(curve.evicted_ids) == sorted(victims)
