@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from inspector.gui.fleet.models import Where  # noqa: E402
 from inspector.gui.fleet.window import FleetWindow  # noqa: E402
+from inspector.gui.heap import tune_heap  # noqa: E402
 
 
 def main() -> int:
@@ -39,6 +40,7 @@ def main() -> int:
     p.add_argument("db_url")
     p.add_argument("--json", type=Path)
     args = p.parse_args()
+    tune_heap()  # as the program does (inspector.gui.app.main)
     app = QApplication(sys.argv[:1])
     watchdog = Watchdog()
     watchdog.start()

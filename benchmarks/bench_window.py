@@ -41,6 +41,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from inspector.core import State, actions  # noqa: E402
 from inspector.gui import MainWindow  # noqa: E402
+from inspector.gui.heap import tune_heap  # noqa: E402
 
 TICK_MS = 5
 STALL_MS = 100
@@ -200,6 +201,7 @@ def main() -> int:
     if args.writer:
         print(live_writer(args.cache, args.writer, threading.Event()))
         return 0
+    tune_heap()  # as the program does (inspector.gui.app.main)
     app = QApplication(sys.argv[:1])
     watchdog = Watchdog()
     watchdog.start()

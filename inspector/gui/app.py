@@ -96,8 +96,10 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTy
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the program; ``argv`` includes the program name, as ``sys.argv`` does."""
+    from inspector.gui.heap import tune_heap
     from inspector.gui.main_window import MainWindow
 
+    tune_heap()  # before the first reading: see inspector/gui/heap.py
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
     logging.basicConfig(level=logging.INFO, format="cache-inspector: %(levelname)s: %(message)s")
