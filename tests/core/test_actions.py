@@ -278,8 +278,12 @@ def test_prune_while_glance_keeps_reading_and_writing(glance: GlanceService) -> 
         assert child.stdout.readline().strip() == "ready"
         cache = open_cache(glance.path)
         pruned = 0
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline:
+        # Two seconds of pruning beside Glance, longer on a loaded machine until
+        # more than 200 images went (the figure asserted below, not a timing).
+        started = time.monotonic()
+        while time.monotonic() < started + 2.0 or (
+            pruned <= 200 and time.monotonic() < started + 30.0
+        ):
             plan = actions.plan_prune(cache, cache.scan().entries, 100_000)
             result = actions.prune(cache, plan)
             assert not result.failures, result.failures
