@@ -631,10 +631,35 @@ class FreshDatabases:
         self.base_dir = Path(base_dir or make_service_dir("gdbs-"))
         self._count = 0
         self._made: list[str] = []
-        self.sync_seconds = sync_schema(self._template_url())
+        self.sync_seconds = self._sync_template()
         if backend == "postgresql":
             server.mark_template("glance_template")
         self._unregister = register_cleanup(self.close)
+
+    def _sync_template(self) -> float:
+        """``glance-manage db sync`` into the template; returns the seconds it took.
+
+        With ``INSPECTOR_GLANCE_TEMPLATE_CACHE`` set to a directory (``./run mutate``
+        sets it: each mutant is a pytest session of its own), the SQLite template is
+        synced once into that directory, per Glance version, and copied from there by
+        later sessions.  ``./run test`` leaves it unset: one sync per session, as ever.
+        """
+        cache = os.environ.get("INSPECTOR_GLANCE_TEMPLATE_CACHE")
+        if self.backend != "sqlite" or not cache:
+            return sync_schema(self._template_url())
+        from importlib.metadata import version
+
+        kept = Path(cache) / f"glance-{version('glance')}-template.sqlite"
+        template = self.base_dir / "template.sqlite"
+        if kept.exists():
+            shutil.copyfile(kept, template)
+            return 0.0
+        took = sync_schema(self._template_url())
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        part = kept.with_name(f"{kept.name}.{os.getpid()}.part")
+        shutil.copyfile(template, part)
+        os.replace(part, kept)
+        return took
 
     def _template_url(self) -> str:
         if self.backend == "sqlite":
