@@ -1,0 +1,111 @@
+"""A live glance-api node changed through its cache API by the CLI run in this process.
+
+``tests/api/test_node_changes.py`` runs the same changes through the installed CLI as
+a process of its own; mutation testing (``./run mutate``) sees only what runs in the
+test's own process, and nothing else reaches the node's own clear, prune and clean
+(``actions.run_by_service``, ``ApiDriver.run_by_service``, ``clear``, ``queue_image``,
+``NodeClient.prune``, ``clean``, ``clear`` and ``queue``).  What is checked is what the
+user sees (the JSON, the one-line errors) and what the node itself then lists and
+holds on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import images
+from tests.core.cli_inprocess import PROG, cli
+from tests.services.glance_db import CentralNode
+
+pytestmark = pytest.mark.glance
+
+
+def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    code, out, err = cli(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_queue_refuses_by_glances_rules_and_deletes_by_state_through_the_node(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (node,) = glance_fleet_factory(1)
+    a, b, q1, q2 = images(node, [1200, 3400, 1, 1])
+    node.download(a)
+    node.download(b)
+
+    # Glance's own rules: already cached, already queued, no such image.
+    code, out, err = cli(capsys, "queue", "--api", node.url, a)
+    assert (code, err) == (1, f"{PROG}: error: {a}: is already cached on node {node.url}.\n")
+    with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
+        assert glance_on_node.queue(q1) and glance_on_node.queue(q2)
+    code, out, err = cli(capsys, "queue", "--api", node.url, q1)
+    assert (code, err) == (1, f"{PROG}: error: {q1}: is already queued on node {node.url}.\n")
+    missing = str(uuid.uuid4())
+    code, out, err = cli(capsys, "queue", "--api", node.url, missing)
+    assert code == 1 and f"Image {missing} not found" in err and err.count("\n") == 1
+    assert sorted(node.cache_state()["queued_images"]) == sorted([q1, q2])
+
+    # The node's own clear of one state: what it listed there before and no longer does.
+    done = cli_json(capsys, "delete", "--api", node.url, "--all", "--state", "queued", "--yes")
+    assert (done["done"], done["bytes_freed"], done["by_service"]) == (2, 0, True)
+    assert done["remark"] == (
+        "Glance answers a clear without saying what it removed: 2 is what node "
+        f"{node.url} listed before and no longer lists. The preview listed 2 entries "
+        "(0 bytes)."
+    )
+    assert node.cache_state()["queued_images"] == []
+    assert node.cached_ids() == sorted([a, b])
+
+    code, out, err = cli(
+        capsys, "delete", "--api", node.url, "--all", "--state", "cached", "--yes"
+    )
+    assert (code, out.splitlines()[0]) == (0, "Cleared 2 entries (4.5 KiB).")
+    assert node.cache_state() == {"cached_images": [], "queued_images": []}
+    assert node.cache_files() == []
+
+    # An id queued here is queued on the node; asked again, the same answer as Glance's.
+    done = cli_json(capsys, "queue", "--api", node.url, a)
+    assert done["queued"] == [a] and done["failures"] == []
+    node.wait_cached(a)
+    assert node.cached_ids() == [a]
+
+
+def test_prune_and_clean_are_the_nodes_own_and_say_what_it_reports(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (node,) = glance_fleet_factory(1, cache_max_size=5000)
+    old, mid, new, broken = images(node, [2000, 3000, 4000, 700])
+    for image_id in (old, mid, new):  # accessed in this order: old is the LRU
+        node.download(image_id)
+
+    plan = cli_json(capsys, "prune", "--api", node.url, "--max-size", "5000", "--dry-run")
+    assert [e["id"] for e in plan["entries"]] == [old, mid]
+    assert node.cached_ids() == sorted([old, mid, new])
+
+    result = cli_json(capsys, "prune", "--api", node.url, "--max-size", "5000", "--yes")
+    assert (result["action"], result["done"], result["bytes_freed"]) == ("prune", 2, 5000)
+    assert result["by_service"] is True and result["error"] is None
+    assert result["remark"] == (
+        f"Node {node.url} pruned itself to its own image_cache_max_size; the count and "
+        "bytes are what it reports. The preview estimated 2 entries (5,000 bytes)."
+    )
+    assert node.cached_ids() == [new]
+
+    with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
+        glance_on_node.fail(broken, b"x" * 700, "checksum mismatch")  # -> invalid/
+    assert os.listdir(node.cache_dir / "invalid") == [broken]
+    result = cli_json(capsys, "clean", "--api", node.url, "--yes")
+    assert (result["done"], result["bytes_freed"], result["by_service"]) == (0, 0, True)
+    assert result["remark"] == (
+        f"Node {node.url} removed its invalid downloads and those incomplete for longer "
+        "than its own image_cache_stall_time; Glance does not say which or how many."
+    )
+    assert os.listdir(node.cache_dir / "invalid") == []
+    assert node.cached_ids() == [new]
