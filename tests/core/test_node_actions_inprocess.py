@@ -101,6 +101,20 @@ def test_prune_and_clean_are_the_nodes_own_and_say_what_it_reports(
     with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
         glance_on_node.fail(broken, b"x" * 700, "checksum mismatch")  # -> invalid/
     assert os.listdir(node.cache_dir / "invalid") == [broken]
+    code, out, err = cli(capsys, "clean", "--api", node.url, "--stall-time", "1h", "--yes")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{PROG}: error: {node.url} cleans by its own image_cache_stall_time: --stall-time cannot "
+        "change it.\n"
+    )
+    code, out, err = cli(capsys, "clean", "--api", node.url)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{PROG}: error: Have {node.url} clean itself (its invalid downloads, and those incomplete "
+        "for longer than its own image_cache_stall_time)? Its cache API cannot list them "
+        "first.: refused without --yes (standard input is not a terminal).\n"
+    )
+    assert os.listdir(node.cache_dir / "invalid") == [broken]  # nothing asked, nothing done
     result = cli_json(capsys, "clean", "--api", node.url, "--yes")
     assert (result["done"], result["bytes_freed"], result["by_service"]) == (0, 0, True)
     assert result["remark"] == (
