@@ -10,6 +10,7 @@ this runs ``inspector.cli.main`` so that mutation testing sees the writes.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -46,21 +47,70 @@ def _user_hits(root: Path, image_id: str) -> bytes | None:
 def test_import_keeps_or_starts_the_hits_a_record_does_not_know(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    src = _cache(tmp_path / "src", [None, None, 4])
-    for k in range(3):
+    src = _cache(tmp_path / "src", [None, 5, None, 4])
+    for k in range(4):
         src.set_accessed(CACHED[k], BASE_NS + k * STEP_NS)
     record = tmp_path / "record.json"
     assert cli(capsys, "export", src.path, "-o", str(record))[0] == 0
+    settings = json.loads(record.read_text())["cache-settings"]
 
     root = tmp_path / "dst"
-    dst = _cache(root, [7, None, 0])
+    dst = GlanceService("xattr", str(root))  # CACHED[1] is not here
+    for n, h in ((0, 7), (2, None), (3, 0)):
+        dst.cache(CACHED[n], data(n))
+        if h is None:
+            os.removexattr(root / CACHED[n], "user.hits")
+        else:
+            dst.read(CACHED[n], h)
+    code, stdout, err = cli(capsys, "import", dst.path, str(record), "--dry-run", "--json")
+    assert code == 0, err
+    plan = json.loads(stdout)
+    assert plan["notes"] == [
+        f"A record of a Glance (xattr) cache ({src.path}), exported {settings['exported_at']}."
+    ]
+    assert (plan["missing"], plan["unchanged"]) == ([CACHED[1]], 0)
+    assert sorted(u["id"] for u in plan["updates"]) == [CACHED[0], CACHED[2], CACHED[3]]
+
     code, stdout, err = cli(capsys, "import", dst.path, str(record), "--yes")
     assert code == 0, err
     assert "Restored 3 of 3." in stdout
     assert _user_hits(root, CACHED[0]) == b"7"  # the cache's own count, not the record's
-    assert _user_hits(root, CACHED[1]) == b"0"  # as Glance's commit starts it
-    assert _user_hits(root, CACHED[2]) == b"4"
-    assert [dst.hit_count(i) for i in CACHED[:3]] == [7, 0, 4]  # Glance reads them so
-    for k in range(3):
+    assert _user_hits(root, CACHED[2]) == b"0"  # as Glance's commit starts it
+    assert _user_hits(root, CACHED[3]) == b"4"
+    assert [dst.hit_count(CACHED[i]) for i in (0, 2, 3)] == [7, 0, 4]  # Glance reads them so
+    for k in (0, 2, 3):
         st = os.stat(root / CACHED[k])
         assert abs(st.st_atime_ns - (BASE_NS + k * STEP_NS)) < 1000, k
+
+    # Once restored, the same record finds every entry as it says.
+    code, stdout, err = cli(capsys, "import", dst.path, str(record), "--dry-run")
+    assert code == 0, err
+    assert stdout.endswith(
+        "Would restore hits and times of 0 entries (3 already as recorded; 1 in the record "
+        "have no file here and are left alone).\n"
+    )
+
+
+def test_a_record_without_its_settings_is_named_by_what_it_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record written by hand or by another tool: the kind stands in for the title, and
+    what it does not say is said to be unknown."""
+    src = _cache(tmp_path / "src", [3])
+    record = tmp_path / "record.json"
+    assert cli(capsys, "export", src.path, "-o", str(record))[0] == 0
+    doc = json.loads(record.read_text())
+    for key in ("title", "source", "exported_at"):
+        del doc["cache-settings"][key]
+    record.write_text(json.dumps(doc))
+    code, stdout, err = cli(capsys, "import", src.path, str(record), "--dry-run", "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["notes"] == [
+        "A record of a xattr cache (?), exported at an unknown time."
+    ]
+    del doc["cache-settings"]["kind"]
+    record.write_text(json.dumps(doc))
+    code, stdout, err = cli(capsys, "import", src.path, str(record), "--dry-run", "--json")
+    assert json.loads(stdout)["notes"] == [
+        "A record of a ? cache (?), exported at an unknown time."
+    ]
