@@ -12,7 +12,8 @@ So while mutmut runs a mutant (``MUTANT_UNDER_TEST`` names it), a variant of a t
 on ``postgresql``, ``mariadb``, ``api`` or ``centralized_db`` is left out when the same
 test's variant on a local backend runs for that mutant too (mutmut selected it: it
 reaches the mutated function) and the mutant is not in a module of that backend's
-own code (:data:`OWN_CODE`: the SQL of the central database, the cache API's client).
+own code (:data:`OWN_CODE`: what differs by database server, the centralized_db
+driver, the cache API's client).
 Everything else runs as always.  ``./run test`` and every other pytest run are not
 affected (no ``MUTANT_UNDER_TEST``), nor is mutmut's own listing of which tests reach
 which function (``stats``).
@@ -37,13 +38,19 @@ SERVICE_VALUES = {
     "centralized_db": ("sqlite", "xattr"),
 }
 
-_CENTRAL_DB = (
-    "inspector.core.drivers.glance.central_rows",
+#: The code that differs by database server: its URLs and drivers, the errors of each
+#: server, its locking writes.  The rest reaches the central database through
+#: SQLAlchemy's core, the same statements for every dialect.
+_DIALECTS = (
     "inspector.core.drivers.glance.central_writes",
-    "inspector.core.drivers.glance.centralized_db",
-    "inspector.core.drivers.glance.probe",
     "inspector.core.glance_db",
     "inspector.core.glance_db_errors",
+)
+_CENTRAL_DB = (
+    *_DIALECTS,
+    "inspector.core.drivers.glance.central_rows",
+    "inspector.core.drivers.glance.centralized_db",
+    "inspector.core.drivers.glance.probe",
     "inspector.core.fleet",
     "inspector.core.fleet_sql",
 )
@@ -56,8 +63,8 @@ _API = (
 )
 #: The modules whose mutants always run a backend's variants: that backend's own code.
 OWN_CODE = {
-    "postgresql": _CENTRAL_DB,
-    "mariadb": _CENTRAL_DB,
+    "postgresql": _DIALECTS,
+    "mariadb": _DIALECTS,
     "centralized_db": _CENTRAL_DB,
     "api": _API,
 }

@@ -630,9 +630,11 @@ class FreshDatabases:
         self._own_dir = base_dir is None
         self.base_dir = Path(base_dir or make_service_dir("gdbs-"))
         self._count = 0
+        # A kept server outlives this process: a name no earlier process with this pid took.
+        self._salt = f"_{uuid.uuid4().hex[:8]}" if getattr(server, "attached", False) else ""
         self._made: list[str] = []
         self.sync_seconds = self._sync_template()
-        if backend == "postgresql":
+        if backend == "postgresql" and not getattr(server, "template_ready", False):
             server.mark_template("glance_template")
         self._unregister = register_cleanup(self.close)
 
@@ -644,6 +646,8 @@ class FreshDatabases:
         synced once into that directory, per Glance version, and copied from there by
         later sessions.  ``./run test`` leaves it unset: one sync per session, as ever.
         """
+        if getattr(self.server, "template_ready", False):
+            return 0.0  # a kept server's (tests/services/keep_servers.py): synced there
         cache = os.environ.get("INSPECTOR_GLANCE_TEMPLATE_CACHE")
         if self.backend != "sqlite" or not cache:
             return sync_schema(self._template_url())
@@ -670,7 +674,7 @@ class FreshDatabases:
     def new(self) -> str:
         """A new database with Glance's full schema; returns its SQLAlchemy URL."""
         self._count += 1
-        name = f"glance_{os.getpid()}_{self._count}"
+        name = f"glance_{os.getpid()}_{self._count}{self._salt}"
         if self.backend == "sqlite":
             path = self.base_dir / f"{name}.sqlite"
             shutil.copyfile(self.base_dir / "template.sqlite", path)
@@ -692,7 +696,7 @@ class FreshDatabases:
         """
         close_db_workers(url)
         self._count += 1
-        name = f"glance_{os.getpid()}_{self._count}"
+        name = f"glance_{os.getpid()}_{self._count}{self._salt}"
         if self.backend == "sqlite":
             path = self.base_dir / f"{name}.sqlite"
             shutil.copyfile(urlsplit(url).path[1:], path)
