@@ -16,6 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from inspector.core import CacheSource
+from inspector.core.journal import read_journal
+from inspector.core.metadata_records import load_record, plan_restore, restore, write_record
+from inspector.core.session import read
 from tests.core.cli_inprocess import cli
 from tests.glance_service import GlanceService
 from tests.trust_caches import CACHED, data
@@ -125,3 +129,36 @@ def test_a_record_without_its_settings_is_named_by_what_it_has(
     assert json.loads(stdout)["notes"][0] == (
         "A record of a ? cache (?), exported at an unknown time."
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [("xattr", "its file is gone"), ("sqlite", "its file is gone: row left alone")],
+)
+def test_a_file_gone_since_the_preview_is_left_alone_and_the_journal_says_why(
+    tmp_path: Path, kind: str, reason: str, journal_file: Path
+) -> None:
+    """Glance evicted an image between the preview and the import: nothing is written for
+    it (no row, no attribute), and the journal of changes names it with the reason."""
+    src = GlanceService(kind, str(tmp_path / "src"))
+    dst = GlanceService(kind, str(tmp_path / "dst"))
+    for n in range(2):
+        src.cache(CACHED[n], data(n))
+        src.read(CACHED[n], 3 + n)
+        dst.cache(CACHED[n], data(n))
+    record = tmp_path / "record.json"
+    write_record(read(CacheSource.at(src.path)), record)
+    reading = read(CacheSource.at(dst.path))
+    plan = plan_restore(load_record(record), reading)
+    assert len(plan.updates) == 2
+    dst.driver.delete_cached_image(CACHED[0])  # Glance's own eviction, after the preview
+    result = restore(reading.driver, plan)
+    assert (result.done, result.gone, result.failures) == (2, 1, ())
+    assert dst.hit_count(CACHED[1]) == 4
+    assert [r["image_id"] for r in dst.cached_images()] == [CACHED[1]]
+    assert not (tmp_path / "dst" / CACHED[0]).exists()
+    [change] = read_journal(journal_file).records
+    assert sorted((e.id, e.outcome, e.reason) for e in change.entries) == [
+        (CACHED[0], "gone", reason),
+        (CACHED[1], "updated", None),
+    ]
