@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,3 +112,48 @@ def test_a_malformed_record_names_its_file(
     assert code == 1
     assert err.startswith(f"{PROG}: error: {bad} is not a complete metadata record (truncated")
     assert err.endswith("refused, nothing changed.\n")
+
+
+#: An entry of a record changed so, and the reason the refusal gives.
+MALFORMED: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "not an object": (lambda e: [e["id"]], "not an object"),
+    "no id": (lambda e: {**e, "id": ""}, "id is ''"),
+    "a field of its own not plain": (
+        lambda e: {**e, "x-origin": {"host": "a"}},
+        "a field of the kind's own is not a plain value",
+    ),
+    "last_accessed a number": (
+        lambda e: {**e, "last_accessed": 5},
+        "last_accessed is 5, not text",
+    ),
+    "last_modified a number": (
+        lambda e: {**e, "last_modified": 5},
+        "last_modified is 5, not text",
+    ),
+    "no size": (
+        lambda e: {k: v for k, v in e.items() if k != "size"},
+        "size is None, not a whole number from 0",
+    ),
+    "checksum a number": (lambda e: {**e, "checksum": 7}, "checksum is 7, not text"),
+}
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_entry_is_refused_with_its_number_and_reason(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    record = tmp_path / "record.json"
+    assert cli(capsys, "export", cache.path, "-o", str(record))[0] == 0
+    doc = json.loads(record.read_text())
+    assert len(doc["cache-entries"]) >= 2
+    change, reason = MALFORMED[case]
+    doc["cache-entries"][1] = change(doc["cache-entries"][1])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    code, out, err = cli(capsys, "import", cache.path, str(bad), "--dry-run")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{PROG}: error: {bad}: entry 2 of cache-entries is malformed ({reason}): refused, "
+        "nothing changed.\n"
+    )
