@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from tests.core.cli_inprocess import cli
+from tests.glance_service import GlanceService
 from tests.services.glance_db import CentralNode, create_image, delete_image
 
 pytestmark = [pytest.mark.glance, pytest.mark.parametrize("glance_db_backend", ["sqlite"])]
@@ -22,6 +25,10 @@ pytestmark = [pytest.mark.glance, pytest.mark.parametrize("glance_db_backend", [
 NODE = "http://glance-1:9292"
 SERVED = "00000001-1111-4000-8000-000000000001"
 NO_FILE = "00000002-1111-4000-8000-000000000002"
+
+
+def _seconds(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def test_a_row_without_its_file_is_listed_with_the_rows_values(
@@ -68,3 +75,35 @@ def test_a_row_without_its_file_is_listed_with_the_rows_values(
         "name": "retired",
         "image_status": "deleted",
     }
+
+
+def test_an_import_onto_existing_rows_writes_both_times(
+    glance_db_url: str,
+    central_nodes: Callable[..., CentralNode],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """The node's rows are there (Glance cached the image again): the record's last access
+    and last modification each land in their own column."""
+    src = GlanceService("sqlite", str(tmp_path / "src"))
+    src.cache(SERVED, b"s" * 1500)
+    src.read(SERVED, 3)
+    src.set_accessed(SERVED, 1_700_000_000_250_000_000)
+    src.sql(
+        "UPDATE cached_images SET last_modified = ? WHERE image_id = ?", 1_690_000_000.5, SERVED
+    )
+    record = tmp_path / "record.json"
+    assert cli(capsys, "export", src.path, "-o", str(record))[0] == 0
+    create_image(glance_db_url, SERVED, name="served", data=b"s" * 1500)
+    node = central_nodes(glance_db_url, NODE)
+    node.cache(SERVED, b"s" * 1500)
+    where = ["--db", glance_db_url, "--node", NODE]
+    code, out, err = cli(capsys, "import", node.path, str(record), *where, "--yes")
+    assert (code, err) == (0, ""), out
+    assert "Restored 1 of 1." in out
+    code, out, err = cli(capsys, "list", node.path, *where, "--json")
+    [entry] = json.loads(out)["entries"]
+    assert entry["hits"] == 3
+    assert _seconds(entry["last_accessed"]) == pytest.approx(1_700_000_000.25, abs=1e-3)
+    assert _seconds(entry["last_modified"]) == pytest.approx(1_690_000_000.5, abs=1e-3)
+    assert node.hit_count(SERVED) == 3  # Glance reads what was written
