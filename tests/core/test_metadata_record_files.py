@@ -11,6 +11,8 @@ import json
 import os
 import stat
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,27 @@ def test_export_writes_the_whole_record_readable_by_everyone(
     assert doc["version"] == 1
     hits = {e["id"]: e["hits"] for e in doc["cache-entries"]}
     assert hits == {CACHED[0]: 0, CACHED[1]: 2, CACHED[2]: 0}
+    settings = doc["cache-settings"]
+    exported = datetime.fromisoformat(settings.pop("exported_at"))
+    assert abs(exported - datetime.now(UTC)) < timedelta(minutes=1)
+    assert settings == {
+        "kind": cache.kind,
+        "title": f"Glance ({cache.kind})",
+        "source": cache.path,
+        "path": cache.path,
+        "node": None,
+        "sqlite_db": "cache.db",
+        "max_size": 10 * 1024**3,  # Glance's defaults: no glance-api.conf given
+        "stall_time": 86400.0,
+        "entries": 3,
+        "generator": f"cache-inspector {version('cache-inspector')}",
+    }
+    for e in doc["cache-entries"]:  # the times twice: readable, and exact
+        for field in ("last_accessed", "last_modified"):
+            assert e[field].endswith("Z"), e
+            seconds = datetime.fromisoformat(e[field]).timestamp()
+            assert seconds == pytest.approx(e[f"{field}_ns"] / 1e9, abs=1e-6), e
+            assert seconds == pytest.approx(os.stat(Path(cache.path, e["id"])).st_mtime, abs=60)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert sorted(p.name for p in out.parent.iterdir()) == ["node-1.json"]  # no temporary left
     # What was written reads back: a diff of the record with itself is empty.
