@@ -59,6 +59,11 @@ def test_export_writes_the_whole_record_readable_by_everyone(
         "entries": 3,
         "generator": f"cache-inspector {version('cache-inspector')}",
     }
+    assert out.read_text().startswith('{\n  "version": 1,\n  "cache-settings": {\n')
+    for e in doc["cache-entries"]:
+        assert (e["state"], e["size"]) == ("cached", len(data(CACHED.index(e["id"]))))
+        assert (e["checksum"], e["error"], e["position"], e["node"]) == (None, None, None, None)
+        assert len(e) == 12, e  # and nothing else
     for e in doc["cache-entries"]:  # the times twice: readable, and exact
         for field in ("last_accessed", "last_modified"):
             assert e[field].endswith("Z"), e
