@@ -129,6 +129,13 @@ def test_a_record_without_its_settings_is_named_by_what_it_has(
     assert json.loads(stdout)["notes"][0] == (
         "A record of a ? cache (?), exported at an unknown time."
     )
+    del doc["cache-settings"]
+    record.write_text(json.dumps(doc))
+    code, stdout, err = cli(capsys, "import", src.path, str(record), "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(stdout)["notes"][0] == (
+        "A record of a ? cache (?), exported at an unknown time."
+    )
 
 
 @pytest.mark.parametrize(
