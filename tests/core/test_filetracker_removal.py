@@ -1,0 +1,87 @@
+"""Deleting from a Filetracker store whose files changed since they were listed, in process.
+
+The store is written by the real Filetracker client.  Between the listing and the
+delete: a file is removed, a directory on a file's path becomes a symbolic link, a
+file becomes a directory, a file is written again at a newer version.  Each is left
+as it is, and the result and the journal of changes say why; the one file unchanged
+is deleted with its emptied directories, as Filetracker's own ``rmdirs`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from inspector.core import CacheSource, actions
+from inspector.core.journal import read_journal
+from inspector.core.session import read
+from tests.filetracker_service import FiletrackerStore
+from tests.writers.filetracker import require_filetracker
+
+pytestmark = pytest.mark.glance
+
+
+def test_what_changed_since_the_listing_is_left_alone_and_said(
+    tmp_path: Path, journal_file: Path
+) -> None:
+    require_filetracker()
+    store = FiletrackerStore(tmp_path / "store")
+    for n, name in enumerate(
+        ["/p/a.in", "/q/r/b.in", "/s/c.in", "/t/d.in", "/u/v/e.in", "/w/f.in"]
+    ):
+        store.put(name, bytes([65 + n]) * (100 + n), version=1_000 + n)
+    reading = read(CacheSource.at(store.cache_dir))
+    entries = sorted(reading.snapshot.entries, key=lambda e: e.id)
+    assert [e.id for e in entries] == [
+        "/p/a.in",
+        "/q/r/b.in",
+        "/s/c.in",
+        "/t/d.in",
+        "/u/v/e.in",
+        "/w/f.in",
+    ]
+
+    files = Path(store.files_dir)
+    os.unlink(store.path("/p/a.in"))  # gone
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(files / "q", elsewhere)  # q is a link to where the file now is
+    os.symlink(elsewhere, files / "q")
+    os.unlink(store.path("/s/c.in"))
+    os.mkdir(store.path("/s/c.in"))  # a directory where the file was
+    store.put("/t/d.in", b"D" * 500, version=2_000)  # written again, newer
+    target = tmp_path / "target"
+    target.write_bytes(b"T" * 999)
+    f_in = store.path("/w/f.in")
+    mtime = os.stat(f_in).st_mtime
+    os.unlink(f_in)
+    os.symlink(target, f_in)  # the file is a link now: the link goes, not what it names
+    os.utime(f_in, (mtime, mtime), follow_symlinks=False)
+
+    result = actions.delete(reading.driver, entries)
+    assert (result.done, result.gone, result.bytes_freed) == (4, 2, 104)
+    assert sorted((f.id, f.reason) for f in result.failures) == [
+        ("/q/r/b.in", "q on its path is not a directory (a symbolic link?): not followed"),
+        ("/s/c.in", "it is a directory now"),
+    ]
+    assert (elsewhere / "r" / "b.in").read_bytes() == b"B" * 101  # nothing followed the link
+    assert os.path.isdir(store.path("/s/c.in"))
+    assert store.get("/t/d.in") == b"D" * 500
+    assert not (files / "u").exists()  # e.in and its emptied directories
+    assert not (files / "w").exists() and target.read_bytes() == b"T" * 999
+    assert sorted(p.name for p in files.iterdir()) == ["p", "q", "s", "t"]  # p: emptied by another
+    [change] = read_journal(journal_file).records
+    assert sorted((e.id, e.outcome, e.reason) for e in change.entries) == [
+        ("/p/a.in", "gone", None),
+        (
+            "/q/r/b.in",
+            "failed",
+            "q on its path is not a directory (a symbolic link?): not followed",
+        ),
+        ("/s/c.in", "failed", "it is a directory now"),
+        ("/t/d.in", "gone", "replaced by version 2000, which is kept"),
+        ("/u/v/e.in", "deleted", None),
+        ("/w/f.in", "deleted", None),
+    ]
