@@ -24,6 +24,41 @@ from tests.writers.filetracker import require_filetracker
 pytestmark = pytest.mark.glance
 
 
+def test_a_name_whose_lock_cannot_be_made_is_left_alone(
+    tmp_path: Path, journal_file: Path
+) -> None:
+    """The client takes ``locks/<name>`` before it deletes ``files/<name>``: where that
+    lock cannot be made, or would be the store's own ``locks/tree.lock``, nothing is
+    deleted."""
+    require_filetracker()
+    store = FiletrackerStore(tmp_path / "store")
+    store.put("/x/y.in", b"y" * 10, version=1_000)
+    store.put("/tree.lock", b"t" * 20, version=1_000)
+    store.put("/z.in", b"z" * 30, version=1_000)
+    reading = read(CacheSource.at(store.cache_dir))
+    locks = Path(store.lock_path("/x/y.in")).parent
+    shutil.rmtree(locks)
+    locks.write_text("not a directory")  # locks/x is a file: locks/x/y.in cannot be made
+    result = actions.delete(reading.driver, reading.snapshot.entries)
+    assert (result.done, result.bytes_freed) == (1, 30)
+    assert sorted((f.id, f.reason) for f in result.failures) == [
+        (
+            "/tree.lock",
+            "its lock file would be the store's locks/tree.lock: the client cannot delete "
+            "it safely either",
+        ),
+        ("/x/y.in", "its lock file cannot be made: Not a directory"),
+    ]
+    assert Path(store.path("/x/y.in")).read_bytes() == b"y" * 10
+    assert store.get("/tree.lock") == b"t" * 20
+    [change] = read_journal(journal_file).records
+    assert sorted((e.id, e.outcome) for e in change.entries) == [
+        ("/tree.lock", "failed"),
+        ("/x/y.in", "failed"),
+        ("/z.in", "deleted"),
+    ]
+
+
 def test_what_changed_since_the_listing_is_left_alone_and_said(
     tmp_path: Path, journal_file: Path
 ) -> None:
