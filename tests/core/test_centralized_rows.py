@@ -10,7 +10,8 @@ of ``list`` (``inspector.cli.main``, so that mutation testing sees the reading).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -31,7 +32,18 @@ def _seconds(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
+@pytest.fixture
+def away_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time 5 h behind UTC (Glance's times are naive UTC, whatever it)."""
+    monkeypatch.setenv("TZ", "XST+5")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 def test_a_row_without_its_file_is_listed_with_the_rows_values(
+    away_from_utc: None,
     glance_db_url: str,
     central_nodes: Callable[..., CentralNode],
     capsys: pytest.CaptureFixture[str],

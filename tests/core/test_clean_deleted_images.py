@@ -72,6 +72,24 @@ def test_deleted_images_previewed_refused_then_removed(
     assert (code, out) == (0, "No cached image was deleted in Glance: nothing to clean.\n")
 
 
+def test_the_largest_deleted_image_comes_first_out_of_all_that_is_cached(
+    glance_db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sizes = {"kept": 3000, "small": 2000, "large": 5000}
+    ids = {n: create_image(glance_db_url, name=n, data=b"x" * s)["id"] for n, s in sizes.items()}
+    cache = GlanceService("sqlite", str(tmp_path / "cache"))
+    for n, image_id in ids.items():
+        cache.cache(image_id, b"x" * sizes[n])
+    for n in ("small", "large"):
+        delete_image(glance_db_url, ids[n])
+    args = ["clean", cache.path, "--db", glance_db_url, "--deleted-images", "--dry-run"]
+    code, out, err = cli(capsys, *args, "--json")
+    assert (code, err) == (0, "")
+    plan = json.loads(out)
+    assert [e["id"] for e in plan["entries"]] == [ids["large"], ids["small"]]
+    assert (plan["bytes_freed"], plan["total_before"]) == (7000, 10000)
+
+
 class _Terminal(io.StringIO):
     """Standard error of a person at a terminal, who presses Ctrl+C once ``on`` shows."""
 
