@@ -10,9 +10,10 @@ of ``list`` (``inspector.cli.main``, so that mutation testing sees the reading).
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,6 @@ pytestmark = [pytest.mark.glance, pytest.mark.parametrize("glance_db_backend", [
 NODE = "http://glance-1:9292"
 SERVED = "00000001-1111-4000-8000-000000000001"
 NO_FILE = "00000002-1111-4000-8000-000000000002"
-
-
-def _seconds(iso: str) -> float:
-    return datetime.fromisoformat(iso).timestamp()
 
 
 @pytest.fixture
@@ -89,33 +86,53 @@ def test_a_row_without_its_file_is_listed_with_the_rows_values(
     }
 
 
-def test_an_import_onto_existing_rows_writes_both_times(
+def _micro_floor(ns: int) -> str:
+    """How Glance keeps a time: naive UTC, to the microsecond (the rest dropped)."""
+    whole = datetime.fromtimestamp(ns // 10**9, UTC).replace(tzinfo=None)
+    return f"{whole.isoformat()}.{ns % 10**9 // 1000:06d}Z"
+
+
+def test_an_import_writes_both_times_into_existing_rows_and_new_ones(
     glance_db_url: str,
     central_nodes: Callable[..., CentralNode],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    """The node's rows are there (Glance cached the image again): the record's last access
-    and last modification each land in their own column."""
-    src = GlanceService("sqlite", str(tmp_path / "src"))
-    src.cache(SERVED, b"s" * 1500)
-    src.read(SERVED, 3)
-    src.set_accessed(SERVED, 1_700_000_000_250_000_000)
-    src.sql(
-        "UPDATE cached_images SET last_modified = ? WHERE image_id = ?", 1_690_000_000.5, SERVED
-    )
+    """SERVED has its row (Glance cached it again), NO_FILE's file was copied in without
+    one: the record's last access and last modification each land in their own column,
+    to the microsecond as Glance keeps them."""
+    data = {SERVED: b"s" * 1500, NO_FILE: b"n" * 2500}
+    src = GlanceService("xattr", str(tmp_path / "src"))
+    times = {
+        SERVED: (1_700_000_000_123_456_750, 1_690_000_000_987_654_750),
+        NO_FILE: (1_700_000_100_000_001_750, 1_690_000_100_500_000_750),
+    }
+    for image_id, blob in data.items():
+        src.cache(image_id, blob)
+        src.read(image_id, 3)
+        os.utime(Path(src.path, image_id), ns=times[image_id])
     record = tmp_path / "record.json"
     assert cli(capsys, "export", src.path, "-o", str(record))[0] == 0
-    create_image(glance_db_url, SERVED, name="served", data=b"s" * 1500)
+    recorded = {
+        e["id"]: (e["last_accessed_ns"], e["last_modified_ns"])
+        for e in json.loads(record.read_text())["cache-entries"]
+    }
+    assert all(ns % 1000 >= 500 for pair in recorded.values() for ns in pair)  # floor != round
+    for image_id, blob in data.items():
+        create_image(glance_db_url, image_id, name="img", data=blob)
     node = central_nodes(glance_db_url, NODE)
-    node.cache(SERVED, b"s" * 1500)
+    node.cache(SERVED, data[SERVED])
+    Path(node.path, NO_FILE).write_bytes(data[NO_FILE])
     where = ["--db", glance_db_url, "--node", NODE]
     code, out, err = cli(capsys, "import", node.path, str(record), *where, "--yes")
     assert (code, err) == (0, ""), out
-    assert "Restored 1 of 1." in out
+    assert "Restored 2 of 2." in out
     code, out, err = cli(capsys, "list", node.path, *where, "--json")
-    [entry] = json.loads(out)["entries"]
-    assert entry["hits"] == 3
-    assert _seconds(entry["last_accessed"]) == pytest.approx(1_700_000_000.25, abs=1e-3)
-    assert _seconds(entry["last_modified"]) == pytest.approx(1_690_000_000.5, abs=1e-3)
-    assert node.hit_count(SERVED) == 3  # Glance reads what was written
+    got = {
+        e["id"]: (e["hits"], e["last_accessed"], e["last_modified"])
+        for e in json.loads(out)["entries"]
+    }
+    assert got == {
+        i: (3, _micro_floor(recorded[i][0]), _micro_floor(recorded[i][1])) for i in data
+    }
+    assert node.hit_count(SERVED) == 3 and node.hit_count(NO_FILE) == 3  # Glance reads them
