@@ -56,3 +56,16 @@ def test_the_held_version_is_asked_about_then_deleted(
     code, out, err = cli(capsys, "delete", root, "/p/a.in@2000", "/p/b.in", "--yes")
     assert (code, out, err) == (0, "Deleted 2 of 2, freed 170 Bytes.\n", "")
     assert not Path(store.path("/p/a.in")).exists() and not Path(store.path("/p/b.in")).exists()
+
+
+def test_a_version_that_is_no_number_is_refused(
+    store: FiletrackerStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = str(store.cache_dir)
+    code, out, err = cli(capsys, "delete", root, "/p/a.in@later", "--yes")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{PROG}: error: '/p/a.in@later' is not a Filetracker name: the version after '@' must "
+        "be a whole number of seconds.\n"
+    )
+    assert store.get("/p/a.in") == b"A" * 120
