@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from inspector.core.journal import read_journal
 from tests.core.cli_inprocess import cli
 from tests.glance_service import GlanceService
 from tests.services.glance_db import CentralNode, create_image, delete_image
@@ -97,6 +98,7 @@ def test_an_import_writes_both_times_into_existing_rows_and_new_ones(
     central_nodes: Callable[..., CentralNode],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
+    journal_file: Path,
 ) -> None:
     """SERVED has its row (Glance cached it again), NO_FILE's file was copied in without
     one: the record's last access and last modification each land in their own column,
@@ -136,3 +138,8 @@ def test_an_import_writes_both_times_into_existing_rows_and_new_ones(
         i: (3, _micro_floor(recorded[i][0]), _micro_floor(recorded[i][1])) for i in data
     }
     assert node.hit_count(SERVED) == 3 and node.hit_count(NO_FILE) == 3  # Glance reads them
+    [change] = read_journal(journal_file).records
+    assert sorted((e.id, e.outcome) for e in change.entries) == [
+        (SERVED, "updated"),
+        (NO_FILE, "updated"),
+    ]
