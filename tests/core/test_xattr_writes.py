@@ -149,7 +149,7 @@ def test_a_file_gone_since_the_preview_is_left_alone_and_the_journal_says_why(
     it (no row, no attribute), and the journal of changes names it with the reason."""
     src = GlanceService(kind, str(tmp_path / "src"))
     dst = GlanceService(kind, str(tmp_path / "dst"))
-    for n in range(2):
+    for n in range(3):
         src.cache(CACHED[n], data(n))
         src.read(CACHED[n], 3 + n)
         dst.cache(CACHED[n], data(n))
@@ -157,15 +157,25 @@ def test_a_file_gone_since_the_preview_is_left_alone_and_the_journal_says_why(
     write_record(read(CacheSource.at(src.path)), record)
     reading = read(CacheSource.at(dst.path))
     plan = plan_restore(load_record(record), reading)
-    assert len(plan.updates) == 2
+    assert len(plan.updates) == 3
     dst.driver.delete_cached_image(CACHED[0])  # Glance's own eviction, after the preview
+    outside = tmp_path / "outside"
+    outside.write_bytes(data(2))
+    linked = tmp_path / "dst" / CACHED[2]
+    os.unlink(linked)
+    os.symlink(outside, linked)  # and a file made a link since: never written through
     result = restore(reading.driver, plan)
-    assert (result.done, result.gone, result.failures) == (2, 1, ())
+    assert (result.done, result.gone) == (2, 1)
+    assert [(f.id, f.reason) for f in result.failures] == [
+        (CACHED[2], "not a regular file: left alone")
+    ]
+    assert _user_hits(tmp_path, "outside") is None
     assert dst.hit_count(CACHED[1]) == 4
-    assert [r["image_id"] for r in dst.cached_images()] == [CACHED[1]]
+    assert sorted(r["image_id"] for r in dst.cached_images()) == [CACHED[1], CACHED[2]]
     assert not (tmp_path / "dst" / CACHED[0]).exists()
     [change] = read_journal(journal_file).records
     assert sorted((e.id, e.outcome, e.reason) for e in change.entries) == [
         (CACHED[0], "gone", reason),
         (CACHED[1], "updated", None),
+        (CACHED[2], "failed", "not a regular file: left alone"),
     ]
