@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from inspector.core.fleet_actions import FleetAction, act_on_nodes
 from tests.api.helpers import images
 from tests.core.cli_inprocess import PROG, cli
 from tests.services.glance_db import CentralNode
@@ -110,9 +111,9 @@ def test_prune_and_clean_are_the_nodes_own_and_say_what_it_reports(
     code, out, err = cli(capsys, "clean", "--api", node.url)
     assert (code, out) == (2, "")
     assert err == (
-        f"{PROG}: error: Have {node.url} clean itself (its invalid downloads, and those incomplete "
-        "for longer than its own image_cache_stall_time)? Its cache API cannot list them "
-        "first.: refused without --yes (standard input is not a terminal).\n"
+        f"{PROG}: error: Have {node.url} clean itself (its invalid downloads, and those "
+        "incomplete for longer than its own image_cache_stall_time)? Its cache API cannot "
+        "list them first.: refused without --yes (standard input is not a terminal).\n"
     )
     assert os.listdir(node.cache_dir / "invalid") == [broken]  # nothing asked, nothing done
     result = cli_json(capsys, "clean", "--api", node.url, "--yes")
@@ -123,3 +124,22 @@ def test_prune_and_clean_are_the_nodes_own_and_say_what_it_reports(
     )
     assert os.listdir(node.cache_dir / "invalid") == []
     assert node.cached_ids() == [new]
+
+
+def test_a_fleet_delete_takes_what_each_live_node_holds_and_says_what_it_does_not(
+    glance_fleet: Any,
+) -> None:
+    one, two = glance_fleet
+    a, b = images(one, [1200, 3400])
+    one.download(a)
+    one.download(b)
+    two.download(b)
+    outcomes = act_on_nodes([one.url, two.url], FleetAction.DELETE, [a, b])
+    assert [o.url for o in outcomes] == [one.url, two.url]
+    assert [o.error for o in outcomes] == [None, None]
+    first, second = (o.result for o in outcomes)
+    assert first is not None and second is not None
+    assert (first.done, first.bytes_freed, first.not_found) == (2, 4600, ())
+    assert (second.done, second.bytes_freed, second.not_found) == (1, 3400, (a,))
+    assert one.cached_ids() == [] and two.cached_ids() == []
+    assert all(o.ok for o in outcomes)
