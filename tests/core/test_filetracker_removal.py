@@ -120,3 +120,29 @@ def test_what_changed_since_the_listing_is_left_alone_and_said(
         ("/u/v/e.in", "deleted", None),
         ("/w/f.in", "deleted", None),
     ]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root makes lock files for another user")
+def test_lock_files_made_as_root_go_to_the_owner_of_locks(tmp_path: Path) -> None:
+    """The client, run by the store's owner, must be able to take them afterwards."""
+    require_filetracker()
+    store = FiletrackerStore(tmp_path / "store")
+    store.put("/deep/er/x.in", b"x" * 10, version=1_000)
+    store.put("/deep/er/y.in", b"y" * 10, version=1_000)
+    locks = Path(store.lock_path("/deep/er/x.in")).parents[2]  # locks/
+    shutil.rmtree(locks)
+    locks.mkdir()
+    os.chown(locks, 65534, 65534)  # the store's owner: nobody, as a service account
+    reading = read(CacheSource.at(store.cache_dir))
+    seen: set[tuple[str, int, int]] = set()
+
+    def look(done: int, total: int) -> bool:
+        for p in locks.rglob("*"):
+            st = p.lstat()
+            seen.add((str(p.relative_to(locks)), st.st_uid, st.st_gid))
+        return True
+
+    result = actions.delete(reading.driver, reading.snapshot.entries, look)
+    assert result.done == 2 and not Path(store.path("/deep/er/x.in")).exists()
+    assert "tree.lock" in {name for name, _, _ in seen}  # held while the job runs
+    assert {(uid, gid) for _, uid, gid in seen} == {(65534, 65534)}
