@@ -15,11 +15,15 @@ import json
 import os
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from inspector.core import CacheSource, actions
 from inspector.core.fleet_actions import FleetAction, act_on_nodes
+from inspector.core.journal import read_journal
+from inspector.core.session import read
 from tests.api.helpers import images
 from tests.core.cli_inprocess import PROG, cli
 from tests.services.glance_db import CentralNode
@@ -143,3 +147,28 @@ def test_a_fleet_delete_takes_what_each_live_node_holds_and_says_what_it_does_no
     assert (second.done, second.bytes_freed, second.not_found) == (1, 3400, (a,))
     assert one.cached_ids() == [] and two.cached_ids() == []
     assert all(o.ok for o in outcomes)
+
+
+def test_a_delete_by_entry_takes_what_the_node_still_lists(
+    glance_fleet: Any, journal_file: Path
+) -> None:
+    one, _ = glance_fleet
+    a, b, c = images(one, [1200, 3400, 500])
+    for image_id in (a, b, c):
+        one.download(image_id)
+    reading = read(CacheSource.node_api(one.url))
+    try:
+        entries = sorted(reading.snapshot.entries, key=lambda e: [a, b, c].index(e.id))
+        assert [e.id for e in entries] == [a, b, c]
+        assert one.cache_delete(a).status_code == 204  # gone since the listing
+        result = actions.delete(reading.driver, entries)
+    finally:
+        reading.driver.close()
+    assert (result.done, result.gone, result.bytes_freed, result.failures) == (3, 1, 3900, ())
+    assert one.cached_ids() == []
+    [change] = read_journal(journal_file).records
+    assert [(e.id, e.outcome) for e in change.entries] == [
+        (a, "gone"),
+        (b, "deleted"),
+        (c, "deleted"),
+    ]
