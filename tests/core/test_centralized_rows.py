@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from inspector.core.journal import read_journal
-from tests.core.cli_inprocess import cli
+from tests.core.cli_inprocess import PROG, cli
 from tests.glance_service import GlanceService
 from tests.services.glance_db import CentralNode, create_image, delete_image
 
@@ -143,3 +143,22 @@ def test_an_import_writes_both_times_into_existing_rows_and_new_ones(
         (SERVED, "updated"),
         (NO_FILE, "updated"),
     ]
+
+
+def test_a_node_the_database_does_not_record_is_refused_naming_those_it_does(
+    glance_db_url: str,
+    central_nodes: Callable[..., CentralNode],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    one = central_nodes(glance_db_url, NODE)
+    central_nodes(glance_db_url, "http://glance-2:9292")
+    one.cache(SERVED, b"s" * 100)
+    elsewhere = "http://glance-9:9292"
+    code, out, err = cli(
+        capsys, "list", one.path, "--db", glance_db_url, "--node", elsewhere, "--json"
+    )
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{PROG}: error: Node {elsewhere} is not in Glance's database {glance_db_url}: its "
+        f"nodes are: {NODE}, http://glance-2:9292.\n"
+    )
