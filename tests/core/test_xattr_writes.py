@@ -61,7 +61,7 @@ def test_import_keeps_or_starts_the_hits_a_record_does_not_know(
     root = tmp_path / "dst"
     dst = GlanceService("xattr", str(root))
     assert dst.queue(CACHED[1])  # queued here, not cached: not restored
-    for n, h in ((0, 7), (2, None), (3, 0)):
+    for n, h in ((0, 7), (2, None), (3, None)):
         dst.cache(CACHED[n], data(n))
         if h is None:
             os.removexattr(root / CACHED[n], "user.hits")
