@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from inspector.core import CacheSource, actions
-from inspector.core.fleet_actions import FleetAction, act_on_nodes
+from inspector.core.fleet_actions import FleetAction, NodeState, act_on_nodes, probe_nodes
 from inspector.core.journal import read_journal
 from inspector.core.session import read
 from tests.api.helpers import images
@@ -138,13 +138,19 @@ def test_a_fleet_delete_takes_what_each_live_node_holds_and_says_what_it_does_no
     one.download(a)
     one.download(b)
     two.download(b)
+    with CentralNode(glance_fleet.db_url, two.url, two.cache_dir) as glance_on_two:
+        assert glance_on_two.queue(a)
+    assert probe_nodes([one.url, two.url]) == [
+        NodeState(one.url, 2, 4600, 0),
+        NodeState(two.url, 1, 3400, 1),
+    ]
     outcomes = act_on_nodes([one.url, two.url], FleetAction.DELETE, [a, b])
     assert [o.url for o in outcomes] == [one.url, two.url]
     assert [o.error for o in outcomes] == [None, None]
     first, second = (o.result for o in outcomes)
     assert first is not None and second is not None
     assert (first.done, first.bytes_freed, first.not_found) == (2, 4600, ())
-    assert (second.done, second.bytes_freed, second.not_found) == (1, 3400, (a,))
+    assert (second.done, second.bytes_freed, second.not_found) == (2, 3400, ())  # a: queued
     assert one.cached_ids() == [] and two.cached_ids() == []
     assert all(o.ok for o in outcomes)
 
