@@ -185,3 +185,19 @@ def test_a_malformed_entry_is_refused_with_its_number_and_reason(
         f"{PROG}: error: {bad}: entry 2 of cache-entries is malformed ({reason}): refused, "
         "nothing changed.\n"
     )
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_a_legacy_row_accessed_at_the_epoch_goes_through_a_record(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows of older Glance releases carry ``last_accessed = 0``: exported as 0 ns, and the
+    record reads back."""
+    cache.sql("UPDATE cached_images SET last_accessed = 0 WHERE image_id = ?", CACHED[0])
+    record = tmp_path / "record.json"
+    assert cli(capsys, "export", cache.path, "-o", str(record))[0] == 0
+    [legacy] = [e for e in json.loads(record.read_text())["cache-entries"] if e["id"] == CACHED[0]]
+    assert legacy["last_accessed_ns"] == 0
+    code, out, err = cli(capsys, "import", cache.path, str(record), "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["unchanged"] == 3
