@@ -65,12 +65,13 @@ def test_what_changed_since_the_listing_is_left_alone_and_said(
     require_filetracker()
     store = FiletrackerStore(tmp_path / "store")
     for n, name in enumerate(
-        ["/p/a.in", "/q/r/b.in", "/s/c.in", "/t/d.in", "/u/v/e.in", "/w/f.in"]
+        ["/p/a.in", "/q/r/b.in", "/s/c.in", "/t/d.in", "/u/v/e.in", "/w/f.in", "/g/h/i.in"]
     ):
         store.put(name, bytes([65 + n]) * (100 + n), version=1_000 + n)
     reading = read(CacheSource.at(store.cache_dir))
     entries = sorted(reading.snapshot.entries, key=lambda e: e.id)
     assert [e.id for e in entries] == [
+        "/g/h/i.in",
         "/p/a.in",
         "/q/r/b.in",
         "/s/c.in",
@@ -81,6 +82,7 @@ def test_what_changed_since_the_listing_is_left_alone_and_said(
 
     files = Path(store.files_dir)
     os.unlink(store.path("/p/a.in"))  # gone
+    shutil.rmtree(files / "g")  # gone with its directory
     elsewhere = tmp_path / "elsewhere"
     shutil.move(files / "q", elsewhere)  # q is a link to where the file now is
     os.symlink(elsewhere, files / "q")
@@ -96,7 +98,7 @@ def test_what_changed_since_the_listing_is_left_alone_and_said(
     os.utime(f_in, (mtime, mtime), follow_symlinks=False)
 
     result = actions.delete(reading.driver, entries)
-    assert (result.done, result.gone, result.bytes_freed) == (4, 2, 104)
+    assert (result.done, result.gone, result.bytes_freed) == (5, 3, 104)
     assert sorted((f.id, f.reason) for f in result.failures) == [
         ("/q/r/b.in", "q on its path is not a directory (a symbolic link?): not followed"),
         ("/s/c.in", "it is a directory now"),
@@ -109,6 +111,7 @@ def test_what_changed_since_the_listing_is_left_alone_and_said(
     assert sorted(p.name for p in files.iterdir()) == ["p", "q", "s", "t"]  # p: emptied by another
     [change] = read_journal(journal_file).records
     assert sorted((e.id, e.outcome, e.reason) for e in change.entries) == [
+        ("/g/h/i.in", "gone", None),
         ("/p/a.in", "gone", None),
         (
             "/q/r/b.in",
