@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -138,14 +139,17 @@ def test_lock_files_made_as_root_go_to_the_owner_of_locks(tmp_path: Path) -> Non
     os.chown(locks, 65534, 65534)  # the store's owner: nobody, as a service account
     reading = read(CacheSource.at(store.cache_dir))
     seen: set[tuple[str, int, int]] = set()
+    modes: dict[str, int] = {}
 
     def look(done: int, total: int) -> bool:
         for p in locks.rglob("*"):
             st = p.lstat()
             seen.add((str(p.relative_to(locks)), st.st_uid, st.st_gid))
+            modes[str(p.relative_to(locks))] = stat.S_IMODE(st.st_mode)
         return True
 
     result = actions.delete(reading.driver, reading.snapshot.entries, look)
     assert result.done == 2 and not Path(store.path("/deep/er/x.in")).exists()
     assert "tree.lock" in {name for name, _, _ in seen}  # held while the job runs
     assert {(uid, gid) for _, uid, gid in seen} == {(65534, 65534)}
+    assert modes["tree.lock"] == 0o600  # the client's own lock files are its user's alone
