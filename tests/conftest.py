@@ -11,6 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from tests.glance_service import GlanceService, glance_available
+from tests.mutation_scope import deselect_service_variants
 
 pytest_plugins = ["tests.services.fixtures"]
 
@@ -24,6 +25,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module = getattr(item, "module", None)
         if "glance" in getattr(item, "fixturenames", ()) or hasattr(module, "GlanceService"):
             item.add_marker(pytest.mark.glance)
+    deselect_service_variants(config, items)
 
 
 @pytest.fixture(params=["sqlite", "xattr"])

@@ -20,7 +20,7 @@ import pytest
 from inspector.cli import main
 from tests.core.test_audit import INJECTIONS, mounted
 from tests.glance_service import GlanceService
-from tests.trust_caches import CACHED, IDS, age, copy_of, sql, typical
+from tests.trust_caches import CACHED, IDS, age, copy_of, data, sql, typical
 
 TWO_STATES = "the service makes one only when the other is not there. Left alone"
 NOT_AN_IMAGE = (
@@ -225,3 +225,37 @@ def test_strays_in_incomplete_and_invalid_are_told_in_english(
         _left_alone("an incomplete file"),
         _left_alone("an invalid file"),
     }
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "xattr"])
+def test_the_cache_directorys_own_layout_is_audited(glance: GlanceService, tmp_path: Path) -> None:
+    """What the listing cannot show as entries: Glance's invalid/ made a symbolic link,
+    a file where its queue/ should be, and a directory it does not use."""
+    glance.cache(CACHED[0], data(0))
+    root = Path(glance.path)
+    (tmp_path / "elsewhere").mkdir()
+    os.rmdir(root / "invalid")
+    os.symlink(tmp_path / "elsewhere", root / "invalid")
+    os.rmdir(root / "queue")
+    (root / "queue").write_text("not a directory")
+    (root / "backups").mkdir()
+    code, doc = audit(root)
+    assert code == 1
+    assert doc["problems"] == [
+        {
+            "kind": "not-an-image",
+            "id": "backups/",
+            "detail": "a directory Glance does not use (it keeps only incomplete/, invalid/ "
+            "and queue/ here): left alone",
+        },
+        {
+            "kind": "not-an-image",
+            "id": "queue",
+            "detail": "where Glance keeps its queue/ directory there is a file",
+        },
+        {
+            "kind": "stray-symlink",
+            "id": "invalid/",
+            "detail": "Glance's invalid/ is a symbolic link: nothing in it is read or changed",
+        },
+    ]

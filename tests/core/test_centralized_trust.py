@@ -92,6 +92,10 @@ def test_audit_and_repair_make_the_rows_agree_with_the_files(
     }
     [mismatch] = report.of_kind(ProblemKind.SIZE_MISMATCH)
     assert mismatch.recorded_size == 999
+    assert mismatch.detail == (
+        f"this node's row records 999 bytes, the file holds {len(data(3)):,}: Glance's pruner "
+        "counts the file, its cache listing the row"
+    )
 
     reading = read(source(one))
     plan = plan_repair(audit(reading), Untracked.ADOPT)

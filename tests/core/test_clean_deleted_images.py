@@ -10,11 +10,15 @@ centralized_db nodes with the installed CLI.
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
+from inspector.cli import main
 from tests.core.cli_inprocess import PROG, cli
 from tests.glance_service import GlanceService
 from tests.services.glance_db import create_image, delete_image
@@ -66,3 +70,62 @@ def test_deleted_images_previewed_refused_then_removed(
     assert (change["action"], [e["id"] for e in change["entries"]]) == ("clean", [gone])
     code, out, _ = cli(capsys, *args, "--yes")
     assert (code, out) == (0, "No cached image was deleted in Glance: nothing to clean.\n")
+
+
+def test_the_largest_deleted_image_comes_first_out_of_all_that_is_cached(
+    glance_db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sizes = {"kept": 3000, "small": 2000, "large": 5000}
+    ids = {n: create_image(glance_db_url, name=n, data=b"x" * s)["id"] for n, s in sizes.items()}
+    cache = GlanceService("sqlite", str(tmp_path / "cache"))
+    for n, image_id in ids.items():
+        cache.cache(image_id, b"x" * sizes[n])
+    for n in ("small", "large"):
+        delete_image(glance_db_url, ids[n])
+    args = ["clean", cache.path, "--db", glance_db_url, "--deleted-images", "--dry-run"]
+    code, out, err = cli(capsys, *args, "--json")
+    assert (code, err) == (0, "")
+    plan = json.loads(out)
+    assert [e["id"] for e in plan["entries"]] == [ids["large"], ids["small"]]
+    assert (plan["bytes_freed"], plan["total_before"]) == (7000, 10000)
+
+
+class _Terminal(io.StringIO):
+    """Standard error of a person at a terminal, who presses Ctrl+C once ``on`` shows."""
+
+    def __init__(self, on: str) -> None:
+        super().__init__()
+        self.on: str | None = on
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        n = super().write(text)
+        if self.on is not None and self.on in text:
+            self.on = None
+            os.kill(os.getpid(), signal.SIGINT)
+        return n
+
+
+def test_ctrl_c_stops_the_clean_of_deleted_images_between_entries(
+    glance_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The progress shows, and Ctrl+C on it leaves the images after the first alone."""
+    ids = [
+        create_image(glance_db_url, name=f"retired-{n}", data=b"r" * 1000)["id"] for n in (1, 2)
+    ]
+    cache = GlanceService("sqlite", str(tmp_path / "cache"))
+    for image_id in ids:
+        cache.cache(image_id, b"r" * 1000)
+        delete_image(glance_db_url, image_id)
+    terminal = _Terminal(on="Cleaning")
+    monkeypatch.setattr("sys.stderr", terminal)
+    out = io.StringIO()
+    argv = ["clean", cache.path, "--db", glance_db_url, "--deleted-images", "--yes"]
+    assert main(argv, out=out) == 1
+    assert out.getvalue() == (
+        "Deleted 1 of 2, freed 1000 Bytes; interrupted, the rest was left alone.\n"
+    )
+    assert "\r\033[KCleaning… 1 of 2 (50 %)" in terminal.getvalue()
+    assert len(cached(cache)) == 1

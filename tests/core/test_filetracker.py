@@ -18,6 +18,7 @@ from inspector.core.drivers.filetracker import cleaning
 from inspector.core.drivers.filetracker.store import IN_USE, FiletrackerDriver
 from inspector.core.errors import InvalidImageIdError, NotACacheError
 from inspector.core.model import Entry, Note
+from inspector.core.source import CacheOptions
 from inspector.core.tree import build_tree
 from tests.filetracker_service import (
     FiletrackerStore,
@@ -276,6 +277,19 @@ def test_the_cleaners_order_and_victims(tmp_path: Path, seed: int) -> None:
         assert {f"{e.id}@{e.version}" for e in plan.entries} == real.names
         assert plan.keep_below == real.cleaning_level
     assert actions.plan_prune(driver, entries, total + 1).entries == ()
+
+
+def test_the_sources_cleaning_level_is_the_one_a_prune_uses_by_default(tmp_path: Path) -> None:
+    """As the cleaner is run with ``-p``: the level set for the store (``CacheOptions``)."""
+    store = tied_store(tmp_path / "cache", 4)
+    source = CacheSource(path=Path(store.cache_dir), options=CacheOptions(cleaning_level=30.0))
+    driver = open_source(source)
+    entries = driver.scan().entries
+    limit = sum(e.size for e in entries) // 2
+    real = cleaner_analysis([store.cache_dir], limit, 30.0)
+    plan = actions.plan_prune(driver, entries, limit)
+    assert {f"{e.id}@{e.version}" for e in plan.entries} == real.names
+    assert plan.keep_below == real.cleaning_level
 
 
 def test_the_rule_matches_the_real_cleaners_analysis_on_random_indexes() -> None:

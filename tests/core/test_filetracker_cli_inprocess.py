@@ -56,3 +56,50 @@ def test_the_held_version_is_asked_about_then_deleted(
     code, out, err = cli(capsys, "delete", root, "/p/a.in@2000", "/p/b.in", "--yes")
     assert (code, out, err) == (0, "Deleted 2 of 2, freed 170 Bytes.\n", "")
     assert not Path(store.path("/p/a.in")).exists() and not Path(store.path("/p/b.in")).exists()
+
+
+def test_a_version_that_is_no_number_is_refused(
+    store: FiletrackerStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = str(store.cache_dir)
+    code, out, err = cli(capsys, "delete", root, "/p/a.in@later", "--yes")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{PROG}: error: '/p/a.in@later' is not a Filetracker name: the version after '@' must "
+        "be a whole number of seconds.\n"
+    )
+    assert store.get("/p/a.in") == b"A" * 120
+
+
+LONG_SEGMENT = "/p/" + "s" * 256
+LONG_NAME = "/p" + ("/" + "n" * 255) * 17  # 4,354 bytes, each segment within the limit
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("p/a.in", "names are absolute, like /problems/p001/test0001.in."),
+        (
+            "/p/../a.in",
+            "it has an empty, '.' or '..' segment, so it could name a file outside "
+            "the store's files/.",
+        ),
+        ("/p/x@y/a.in@5", "'@' may only start the version at the end."),
+        (LONG_SEGMENT, "a segment is longer than 255 bytes."),
+        (LONG_NAME, "it is longer than 4096 bytes."),
+        ("/p/" + "s" * 255, None),  # at the limits: no such entry, nothing refused
+        ("/p" + ("/" + "n" * 254) * 16, None),
+    ],
+)
+def test_a_name_that_could_leave_the_store_is_refused(
+    store: FiletrackerStore, capsys: pytest.CaptureFixture[str], name: str, why: str | None
+) -> None:
+    code, out, err = cli(capsys, "delete", str(store.cache_dir), name, "--yes")
+    shown = repr(name if len(name) <= 80 else name[:77] + "...")
+    if why is None:
+        assert (code, out) == (0, "Nothing to delete.\n")
+        assert err == f"{PROG}: warning: {name}: no such entry (already gone?)\n"
+    else:
+        assert (code, out) == (1, "")
+        assert err == f"{PROG}: error: {shown} is not a Filetracker name: {why}\n"
+    assert store.get("/p/a.in") == b"A" * 120

@@ -10,7 +10,11 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +44,32 @@ def test_export_writes_the_whole_record_readable_by_everyone(
     assert doc["version"] == 1
     hits = {e["id"]: e["hits"] for e in doc["cache-entries"]}
     assert hits == {CACHED[0]: 0, CACHED[1]: 2, CACHED[2]: 0}
+    settings = doc["cache-settings"]
+    exported = datetime.fromisoformat(settings.pop("exported_at"))
+    assert abs(exported - datetime.now(UTC)) < timedelta(minutes=1)
+    assert settings == {
+        "kind": cache.kind,
+        "title": f"Glance ({cache.kind})",
+        "source": cache.path,
+        "path": cache.path,
+        "node": None,
+        "sqlite_db": "cache.db",
+        "max_size": 10 * 1024**3,  # Glance's defaults: no glance-api.conf given
+        "stall_time": 86400.0,
+        "entries": 3,
+        "generator": f"cache-inspector {version('cache-inspector')}",
+    }
+    assert out.read_text().startswith('{\n  "version": 1,\n  "cache-settings": {\n')
+    for e in doc["cache-entries"]:
+        assert (e["state"], e["size"]) == ("cached", len(data(CACHED.index(e["id"]))))
+        assert (e["checksum"], e["error"], e["position"], e["node"]) == (None, None, None, None)
+        assert len(e) == 12, e  # and nothing else
+    for e in doc["cache-entries"]:  # the times twice: readable, and exact
+        for field in ("last_accessed", "last_modified"):
+            assert e[field].endswith("Z"), e
+            seconds = datetime.fromisoformat(e[field]).timestamp()
+            assert seconds == pytest.approx(e[f"{field}_ns"] / 1e9, abs=1e-6), e
+            assert seconds == pytest.approx(os.stat(Path(cache.path, e["id"])).st_mtime, abs=60)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert sorted(p.name for p in out.parent.iterdir()) == ["node-1.json"]  # no temporary left
     # What was written reads back: a diff of the record with itself is empty.
@@ -110,3 +140,64 @@ def test_a_malformed_record_names_its_file(
     assert code == 1
     assert err.startswith(f"{PROG}: error: {bad} is not a complete metadata record (truncated")
     assert err.endswith("refused, nothing changed.\n")
+
+
+#: An entry of a record changed so, and the reason the refusal gives.
+MALFORMED: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "not an object": (lambda e: [e["id"]], "not an object"),
+    "no id": (lambda e: {**e, "id": ""}, "id is ''"),
+    "a field of its own not plain": (
+        lambda e: {**e, "x-origin": {"host": "a"}},
+        "a field of the kind's own is not a plain value",
+    ),
+    "last_accessed a number": (
+        lambda e: {**e, "last_accessed": 5},
+        "last_accessed is 5, not text",
+    ),
+    "last_modified a number": (
+        lambda e: {**e, "last_modified": 5},
+        "last_modified is 5, not text",
+    ),
+    "no size": (
+        lambda e: {k: v for k, v in e.items() if k != "size"},
+        "size is None, not a whole number from 0",
+    ),
+    "checksum a number": (lambda e: {**e, "checksum": 7}, "checksum is 7, not text"),
+}
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_entry_is_refused_with_its_number_and_reason(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    record = tmp_path / "record.json"
+    assert cli(capsys, "export", cache.path, "-o", str(record))[0] == 0
+    doc = json.loads(record.read_text())
+    assert len(doc["cache-entries"]) >= 2
+    change, reason = MALFORMED[case]
+    doc["cache-entries"][1] = change(doc["cache-entries"][1])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    code, out, err = cli(capsys, "import", cache.path, str(bad), "--dry-run")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{PROG}: error: {bad}: entry 2 of cache-entries is malformed ({reason}): refused, "
+        "nothing changed.\n"
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_a_legacy_row_accessed_at_the_epoch_goes_through_a_record(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows of older Glance releases carry ``last_accessed = 0``: exported as 0 ns, and the
+    record reads back."""
+    cache.sql("UPDATE cached_images SET last_accessed = 0 WHERE image_id = ?", CACHED[0])
+    record = tmp_path / "record.json"
+    assert cli(capsys, "export", cache.path, "-o", str(record))[0] == 0
+    [legacy] = [e for e in json.loads(record.read_text())["cache-entries"] if e["id"] == CACHED[0]]
+    assert legacy["last_accessed_ns"] == 0
+    code, out, err = cli(capsys, "import", cache.path, str(record), "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["unchanged"] == 3

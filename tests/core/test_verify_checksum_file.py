@@ -176,6 +176,35 @@ def test_glances_image_records_give_the_digest_after_a_checksum_file(
     assert code == 1
 
 
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_an_image_recorded_before_glance_kept_a_multihash_is_checked_by_its_md5(
+    glance_db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Images uploaded before Glance recorded ``os_hash_value`` carry only ``checksum``."""
+    good, bad = b"3" * 1500, b"4" * 2500
+    legacy = {
+        data: create_image(
+            glance_db_url, name="legacy", size=len(data), checksum=hashlib.md5(data).hexdigest()
+        )["id"]
+        for data in (good, bad)
+    }
+    cache = GlanceService("sqlite", str(tmp_path / "cache"))
+    cache.cache(legacy[good], good)
+    cache.cache(legacy[bad], b"4" * 2499 + b"!")
+    code, stdout, _ = cli(capsys, "verify", cache.path, "--db", glance_db_url, "--json")
+    results = {r["id"]: r for r in json.loads(stdout)["results"]}
+    assert results[legacy[good]]["status"] == "ok"
+    assert results[legacy[bad]] == {
+        "id": legacy[bad],
+        "status": "mismatch",
+        "algorithm": "md5",
+        "expected": hashlib.md5(bad).hexdigest(),
+        "actual": hashlib.md5(b"4" * 2499 + b"!").hexdigest(),
+        "detail": "the image record",
+    }
+    assert code == 1
+
+
 @pytest.mark.parametrize("kind", ["sqlite"])
 def test_a_malformed_checksum_file_names_itself(
     glance: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]

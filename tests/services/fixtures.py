@@ -68,13 +68,34 @@ class _Once:
 
 # --------------------------------------------------------------------------- servers
 
+#: ``./run mutate`` only: the servers that ``tests/services/keep_servers.py`` started once
+#: for the whole run (each mutant is a pytest session of its own).
+KEPT_ENV = "INSPECTOR_KEPT_SERVERS"
+
+
+def _kept(backend: str) -> Any:
+    """The kept server of ``backend``, attached, or None when there is none."""
+    path = os.environ.get(KEPT_ENV)
+    if not path:
+        return None
+    import json
+
+    state = json.loads(Path(path).read_text())[backend]
+    if backend == "postgresql":
+        from tests.services.postgres import PostgresServer
+
+        return PostgresServer.attach(state)
+    from tests.services.mariadb import MariaDBServer
+
+    return MariaDBServer.attach(state)
+
 
 @pytest.fixture(scope="session")
 def _postgres_once() -> Iterator[_Once]:
     def make() -> Any:
         from tests.services.postgres import PostgresServer
 
-        return PostgresServer().start()
+        return _kept("postgresql") or PostgresServer().start()
 
     once = _Once(make)
     yield once
@@ -87,7 +108,7 @@ def _mariadb_once() -> Iterator[_Once]:
     def make() -> Any:
         from tests.services.mariadb import MariaDBServer
 
-        return MariaDBServer().start()
+        return _kept("mariadb") or MariaDBServer().start()
 
     once = _Once(make)
     yield once

@@ -630,11 +630,40 @@ class FreshDatabases:
         self._own_dir = base_dir is None
         self.base_dir = Path(base_dir or make_service_dir("gdbs-"))
         self._count = 0
+        # A kept server outlives this process: a name no earlier process with this pid took.
+        self._salt = f"_{uuid.uuid4().hex[:8]}" if getattr(server, "attached", False) else ""
         self._made: list[str] = []
-        self.sync_seconds = sync_schema(self._template_url())
-        if backend == "postgresql":
+        self.sync_seconds = self._sync_template()
+        if backend == "postgresql" and not getattr(server, "template_ready", False):
             server.mark_template("glance_template")
         self._unregister = register_cleanup(self.close)
+
+    def _sync_template(self) -> float:
+        """``glance-manage db sync`` into the template; returns the seconds it took.
+
+        With ``INSPECTOR_GLANCE_TEMPLATE_CACHE`` set to a directory (``./run mutate``
+        sets it: each mutant is a pytest session of its own), the SQLite template is
+        synced once into that directory, per Glance version, and copied from there by
+        later sessions.  ``./run test`` leaves it unset: one sync per session, as ever.
+        """
+        if getattr(self.server, "template_ready", False):
+            return 0.0  # a kept server's (tests/services/keep_servers.py): synced there
+        cache = os.environ.get("INSPECTOR_GLANCE_TEMPLATE_CACHE")
+        if self.backend != "sqlite" or not cache:
+            return sync_schema(self._template_url())
+        from importlib.metadata import version
+
+        kept = Path(cache) / f"glance-{version('glance')}-template.sqlite"
+        template = self.base_dir / "template.sqlite"
+        if kept.exists():
+            shutil.copyfile(kept, template)
+            return 0.0
+        took = sync_schema(self._template_url())
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        part = kept.with_name(f"{kept.name}.{os.getpid()}.part")
+        shutil.copyfile(template, part)
+        os.replace(part, kept)
+        return took
 
     def _template_url(self) -> str:
         if self.backend == "sqlite":
@@ -645,7 +674,7 @@ class FreshDatabases:
     def new(self) -> str:
         """A new database with Glance's full schema; returns its SQLAlchemy URL."""
         self._count += 1
-        name = f"glance_{os.getpid()}_{self._count}"
+        name = f"glance_{os.getpid()}_{self._count}{self._salt}"
         if self.backend == "sqlite":
             path = self.base_dir / f"{name}.sqlite"
             shutil.copyfile(self.base_dir / "template.sqlite", path)
@@ -667,7 +696,7 @@ class FreshDatabases:
         """
         close_db_workers(url)
         self._count += 1
-        name = f"glance_{os.getpid()}_{self._count}"
+        name = f"glance_{os.getpid()}_{self._count}{self._salt}"
         if self.backend == "sqlite":
             path = self.base_dir / f"{name}.sqlite"
             shutil.copyfile(urlsplit(url).path[1:], path)

@@ -90,6 +90,30 @@ class PostgresServer:
         self._proc: subprocess.Popen[bytes] | None = None
         self._unregister: Any = None
         self.startup_seconds = 0.0
+        #: Started by another process (``tests/services/keep_servers.py``), which stops it.
+        self.attached = False
+        #: Glance's schema is in its database ``glance_template`` already.
+        self.template_ready = False
+
+    def describe(self) -> dict[str, Any]:
+        """What :meth:`attach` needs, for a process of the same user (0600 file)."""
+        return {
+            "dir": str(self._dir),
+            "user": self.user,
+            "password": self.password,
+            "admin_password": self._admin_password,
+        }
+
+    @classmethod
+    def attach(cls, state: dict[str, Any]) -> PostgresServer:
+        """The running server another process started and described; stopping it here
+        does nothing."""
+        server = cls(state["user"], state["password"])
+        server._admin_password = state["admin_password"]
+        server.dir = Path(state["dir"])
+        server.attached = True
+        server.template_ready = True
+        return server
 
     # ------------------------------------------------------------------ paths
 
@@ -183,6 +207,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT), kill if it hangs, remove the temp dir."""
+        if self.attached:
+            return
         stop_process(self._proc, signal.SIGINT, timeout=20)
         self._proc = None
         if self._unregister:

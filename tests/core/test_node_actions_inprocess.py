@@ -1,0 +1,183 @@
+"""A live glance-api node changed through its cache API by the CLI run in this process.
+
+``tests/api/test_node_changes.py`` runs the same changes through the installed CLI as
+a process of its own; mutation testing (``./run mutate``) sees only what runs in the
+test's own process, and nothing else reaches the node's own clear, prune and clean
+(``actions.run_by_service``, ``ApiDriver.run_by_service``, ``clear``, ``queue_image``,
+``NodeClient.prune``, ``clean``, ``clear`` and ``queue``).  What is checked is what the
+user sees (the JSON, the one-line errors) and what the node itself then lists and
+holds on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspector.core import CacheSource, actions
+from inspector.core.fleet_actions import FleetAction, NodeState, act_on_nodes, probe_nodes
+from inspector.core.journal import read_journal
+from inspector.core.session import read
+from tests.api.helpers import images
+from tests.core.cli_inprocess import PROG, cli
+from tests.services.glance_db import CentralNode
+
+pytestmark = pytest.mark.glance
+
+
+def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    code, out, err = cli(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_queue_refuses_by_glances_rules_and_deletes_by_state_through_the_node(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (node,) = glance_fleet_factory(1)
+    a, b, q1, q2 = images(node, [1200, 3400, 1, 1])
+    node.download(a)
+    node.download(b)
+
+    # Glance's own rules: already cached, already queued, no such image.
+    code, out, err = cli(capsys, "queue", "--api", node.url, a)
+    assert (code, err) == (1, f"{PROG}: error: {a}: is already cached on node {node.url}.\n")
+    with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
+        assert glance_on_node.queue(q1) and glance_on_node.queue(q2)
+    code, out, err = cli(capsys, "queue", "--api", node.url, q1)
+    assert (code, err) == (1, f"{PROG}: error: {q1}: is already queued on node {node.url}.\n")
+    missing = str(uuid.uuid4())
+    code, out, err = cli(capsys, "queue", "--api", node.url, missing)
+    assert code == 1 and f"Image {missing} not found" in err and err.count("\n") == 1
+    assert sorted(node.cache_state()["queued_images"]) == sorted([q1, q2])
+
+    # The node's own clear of one state: what it listed there before and no longer does.
+    done = cli_json(capsys, "delete", "--api", node.url, "--all", "--state", "queued", "--yes")
+    assert (done["done"], done["bytes_freed"], done["by_service"]) == (2, 0, True)
+    assert done["remark"] == (
+        "Glance answers a clear without saying what it removed: 2 is what node "
+        f"{node.url} listed before and no longer lists. The preview listed 2 entries "
+        "(0 bytes)."
+    )
+    assert node.cache_state()["queued_images"] == []
+    assert node.cached_ids() == sorted([a, b])
+
+    code, out, err = cli(
+        capsys, "delete", "--api", node.url, "--all", "--state", "cached", "--yes"
+    )
+    assert (code, out.splitlines()[0]) == (0, "Cleared 2 entries (4.5 KiB).")
+    assert node.cache_state() == {"cached_images": [], "queued_images": []}
+    assert node.cache_files() == []
+
+    # An id queued here is queued on the node; asked again, the same answer as Glance's.
+    done = cli_json(capsys, "queue", "--api", node.url, a)
+    assert done["queued"] == [a] and done["failures"] == []
+    node.wait_cached(a)
+    assert node.cached_ids() == [a]
+
+
+def test_prune_and_clean_are_the_nodes_own_and_say_what_it_reports(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (node,) = glance_fleet_factory(1, cache_max_size=5000)
+    old, mid, new, broken = images(node, [2000, 3000, 4000, 700])
+    for image_id in (old, mid, new):  # accessed in this order: old is the LRU
+        node.download(image_id)
+
+    plan = cli_json(capsys, "prune", "--api", node.url, "--max-size", "5000", "--dry-run")
+    assert [e["id"] for e in plan["entries"]] == [old, mid]
+    assert node.cached_ids() == sorted([old, mid, new])
+
+    result = cli_json(capsys, "prune", "--api", node.url, "--max-size", "5000", "--yes")
+    assert (result["action"], result["done"], result["bytes_freed"]) == ("prune", 2, 5000)
+    assert result["by_service"] is True and result["error"] is None
+    assert result["remark"] == (
+        f"Node {node.url} pruned itself to its own image_cache_max_size; the count and "
+        "bytes are what it reports. The preview estimated 2 entries (5,000 bytes)."
+    )
+    assert node.cached_ids() == [new]
+
+    with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
+        glance_on_node.fail(broken, b"x" * 700, "checksum mismatch")  # -> invalid/
+    assert os.listdir(node.cache_dir / "invalid") == [broken]
+    code, out, err = cli(capsys, "clean", "--api", node.url, "--stall-time", "1h", "--yes")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{PROG}: error: {node.url} cleans by its own image_cache_stall_time: --stall-time cannot "
+        "change it.\n"
+    )
+    code, out, err = cli(capsys, "clean", "--api", node.url)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{PROG}: error: Have {node.url} clean itself (its invalid downloads, and those "
+        "incomplete for longer than its own image_cache_stall_time)? Its cache API cannot "
+        "list them first.: refused without --yes (standard input is not a terminal).\n"
+    )
+    assert os.listdir(node.cache_dir / "invalid") == [broken]  # nothing asked, nothing done
+    result = cli_json(capsys, "clean", "--api", node.url, "--yes")
+    assert (result["done"], result["bytes_freed"], result["by_service"]) == (0, 0, True)
+    assert result["remark"] == (
+        f"Node {node.url} removed its invalid downloads and those incomplete for longer "
+        "than its own image_cache_stall_time; Glance does not say which or how many."
+    )
+    assert os.listdir(node.cache_dir / "invalid") == []
+    assert node.cached_ids() == [new]
+
+
+def test_a_fleet_delete_takes_what_each_live_node_holds_and_says_what_it_does_not(
+    glance_fleet: Any,
+) -> None:
+    one, two = glance_fleet
+    a, b = images(one, [1200, 3400])
+    one.download(a)
+    one.download(b)
+    two.download(b)
+    with CentralNode(glance_fleet.db_url, two.url, two.cache_dir) as glance_on_two:
+        assert glance_on_two.queue(a)
+    assert probe_nodes([one.url, two.url]) == [
+        NodeState(one.url, 2, 4600, 0),
+        NodeState(two.url, 1, 3400, 1),
+    ]
+    outcomes = act_on_nodes([one.url, two.url], FleetAction.DELETE, [a, b])
+    assert [o.url for o in outcomes] == [one.url, two.url]
+    assert [o.error for o in outcomes] == [None, None]
+    first, second = (o.result for o in outcomes)
+    assert first is not None and second is not None
+    assert (first.done, first.bytes_freed, first.not_found) == (2, 4600, ())
+    assert (second.done, second.bytes_freed, second.not_found) == (2, 3400, ())  # a: queued
+    assert one.cached_ids() == [] and two.cached_ids() == []
+    assert all(o.ok for o in outcomes)
+
+
+def test_a_delete_by_entry_takes_what_the_node_still_lists(
+    glance_fleet: Any, journal_file: Path
+) -> None:
+    one, _ = glance_fleet
+    a, b, c = images(one, [1200, 3400, 500])
+    for image_id in (a, b, c):
+        one.download(image_id)
+    reading = read(CacheSource.node_api(one.url))
+    try:
+        entries = sorted(reading.snapshot.entries, key=lambda e: [a, b, c].index(e.id))
+        assert [e.id for e in entries] == [a, b, c]
+        assert one.cache_delete(a).status_code == 204  # gone since the listing
+        result = actions.delete(reading.driver, entries[:2])
+        # After a change the node is read again for Glance's queueing rules.
+        queued = actions.queue(reading.driver, [c, b])
+    finally:
+        reading.driver.close()
+    assert (result.done, result.gone, result.bytes_freed, result.failures) == (2, 1, 3400, ())
+    assert queued.queued == (b,)
+    assert [(f.id, f.reason) for f in queued.failures] == [
+        (c, f"{c} is already cached on node {one.url}.")
+    ]
+    one.wait_cached(b)
+    assert one.cached_ids() == sorted([b, c])
+    changes = read_journal(journal_file).records
+    assert [(e.id, e.outcome) for e in changes[0].entries] == [(a, "gone"), (b, "deleted")]
