@@ -152,11 +152,8 @@ class SqliteDriver(GlanceDriver):
     def _scan_cached(self, ticker: ProgressTicker) -> list[Entry]:
         rows = self.read_rows()
         entries: list[Entry] = []
-        append = entries.append
-        cached = State.CACHED
-        pop = rows.pop
+        append, pop, cached, top = entries.append, rows.pop, State.CACHED, MAX_TIMESTAMP
         damaged: list[str] = []
-        top = MAX_TIMESTAMP
         # What eviction_order needs beyond the entries, kept small (100,000 rows
         # would take 30 MB as tuples): each row's rowid, by the entry's own id
         # string, and the raw last_accessed of the few that are not a number.
@@ -166,7 +163,7 @@ class SqliteDriver(GlanceDriver):
         self._odd: dict[str, tuple[int, Any]] = {}
         #: Rows whose recorded size is not their file's (the audit's size-mismatch).
         self._recorded_sizes: dict[str, Any] = {}
-        before = previous_cached(self.name).get  # a refresh shares what did not change
+        before = previous_cached(self.name)  # a refresh shares what did not change
         for f in self._files(cached, ticker):
             row = pop(f.name, None)
             if row is None:
@@ -194,7 +191,8 @@ class SqliteDriver(GlanceDriver):
                 and hits >= 0
             ):
                 note = link_note(f)
-                entry = kept(before(f.name), f.size, hits, acc, mod, row[5], note) or make_entry(
+                old = before.get(f.name) if before else None
+                entry = (old and kept(old, f.size, hits, acc, mod, row[5], note)) or make_entry(
                     f.name, cached, f.size, hits, acc, mod, row[5], note=note
                 )
             else:

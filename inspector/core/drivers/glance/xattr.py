@@ -82,7 +82,7 @@ class XattrDriver(GlanceDriver):
         cached = State.CACHED
         read_hits = xattrs.int_reader("hits")  # one bound call per file: this loop is hot
         atime_s: dict[str, int] = {}
-        before = previous_cached(self.name).get  # a refresh shares what did not change
+        before = previous_cached(self.name)  # a refresh shares what did not change
         for f in self._files(cached, ticker):
             hits = None
             if self._xattr_ok and not f.is_link:
@@ -92,9 +92,9 @@ class XattrDriver(GlanceDriver):
                     self._no_xattrs()
                 except OSError:  # vanished, or unreadable: the value is unknown
                     pass
-            note = link_note(f)
+            note, old = link_note(f), before.get(f.name) if before else None
             append(
-                kept(before(f.name), f.size, hits, f.atime, f.mtime, None, note)
+                (old and kept(old, f.size, hits, f.atime, f.mtime, None, note))
                 or make_entry(f.name, cached, f.size, hits, f.atime, f.mtime, note=note)
             )
             image_id = entries[-1].id  # the id string the entry holds (a kept one's, shared)
