@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 
 import pytest
 
@@ -16,3 +18,21 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     out = io.StringIO()
     code = main(list(argv), out=out)
     return code, out.getvalue(), capsys.readouterr().err
+
+
+class CtrlCTerminal(io.StringIO):
+    """Standard error of a person at a terminal, who presses Ctrl+C once ``on`` shows."""
+
+    def __init__(self, on: str) -> None:
+        super().__init__()
+        self.on: str | None = on
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        n = super().write(text)
+        if self.on is not None and self.on in text:
+            self.on = None
+            os.kill(os.getpid(), signal.SIGINT)
+        return n

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
 from pathlib import Path
 
 import pytest
 
 from inspector.cli import main
-from tests.core.cli_inprocess import PROG, cli
+from tests.core.cli_inprocess import PROG, CtrlCTerminal, cli
 from tests.glance_service import GlanceService
 from tests.services.glance_db import create_image, delete_image
 
@@ -90,24 +88,6 @@ def test_the_largest_deleted_image_comes_first_out_of_all_that_is_cached(
     assert (plan["bytes_freed"], plan["total_before"]) == (7000, 10000)
 
 
-class _Terminal(io.StringIO):
-    """Standard error of a person at a terminal, who presses Ctrl+C once ``on`` shows."""
-
-    def __init__(self, on: str) -> None:
-        super().__init__()
-        self.on: str | None = on
-
-    def isatty(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        n = super().write(text)
-        if self.on is not None and self.on in text:
-            self.on = None
-            os.kill(os.getpid(), signal.SIGINT)
-        return n
-
-
 def test_ctrl_c_stops_the_clean_of_deleted_images_between_entries(
     glance_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,7 +99,7 @@ def test_ctrl_c_stops_the_clean_of_deleted_images_between_entries(
     for image_id in ids:
         cache.cache(image_id, b"r" * 1000)
         delete_image(glance_db_url, image_id)
-    terminal = _Terminal(on="Cleaning")
+    terminal = CtrlCTerminal(on="Cleaning")
     monkeypatch.setattr("sys.stderr", terminal)
     out = io.StringIO()
     argv = ["clean", cache.path, "--db", glance_db_url, "--deleted-images", "--yes"]

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
 from pathlib import Path
 
 import pytest
 
 from inspector.cli import main
+from tests.core.cli_inprocess import CtrlCTerminal
 from tests.filetracker_service import FiletrackerStore
 from tests.writers.filetracker import require_filetracker
 
@@ -61,29 +60,11 @@ def test_the_oldest_of_both_stores_go_each_through_its_own(
     ]
 
 
-class _Terminal(io.StringIO):
-    """Standard error of a person at a terminal, who presses Ctrl+C once ``on`` shows."""
-
-    def __init__(self, on: str) -> None:
-        super().__init__()
-        self.on: str | None = on
-
-    def isatty(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        n = super().write(text)
-        if self.on is not None and self.on in text:
-            self.on = None
-            os.kill(os.getpid(), signal.SIGINT)
-        return n
-
-
 def test_ctrl_c_stops_a_prune_of_both_stores_between_entries(
     stores: tuple[FiletrackerStore, FiletrackerStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = stores
-    monkeypatch.setattr("sys.stderr", _Terminal(on="Pruning"))
+    monkeypatch.setattr("sys.stderr", CtrlCTerminal(on="Pruning"))
     out = io.StringIO()
     args = ["prune", str(a.cache_dir), str(b.cache_dir), "--max-size", "400", "--yes", "--json"]
     assert main(args, out=out) == 1
