@@ -30,8 +30,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, Self
 
 __all__ = [
+    "KeptServer",
     "ServiceError",
     "ServiceUnavailable",
     "free_port",
@@ -62,6 +64,44 @@ class ServiceUnavailable(RuntimeError):
 
 class ServiceError(RuntimeError):
     """A service was installed but failed to start or to answer."""
+
+
+class KeptServer:
+    """A database server one process starts and keeps (``tests/services/keep_servers.py``)
+    and others attach to: :meth:`describe` there, :meth:`attach` here.
+
+    The server class gives ``user``, ``password``, ``_admin_password``, ``dir`` and
+    ``_dir``, and a constructor taking the user and the password.
+    """
+
+    user: str
+    password: str
+    _admin_password: str
+    dir: Path | None
+    #: Started by another process, which stops it.
+    attached = False
+    #: Glance's schema is in its database ``glance_template`` already.
+    template_ready = False
+
+    def describe(self) -> dict[str, Any]:
+        """What :meth:`attach` needs, for a process of the same user (0600 file)."""
+        return {
+            "dir": str(self._dir),
+            "user": self.user,
+            "password": self.password,
+            "admin_password": self._admin_password,
+        }
+
+    @classmethod
+    def attach(cls, state: dict[str, Any]) -> Self:
+        """The running server another process started and described; stopping it here
+        does nothing."""
+        server = cls(state["user"], state["password"])
+        server._admin_password = state["admin_password"]
+        server.dir = Path(state["dir"])
+        server.attached = True
+        server.template_ready = True
+        return server
 
 
 # --------------------------------------------------------------------------- cleanup

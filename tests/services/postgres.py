@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tests.services import (
+    KeptServer,
     ServiceError,
     ServiceUnavailable,
     log_tail,
@@ -75,7 +76,7 @@ def _check_name(name: str) -> str:
     return name
 
 
-class PostgresServer:
+class PostgresServer(KeptServer):
     """One PostgreSQL cluster in a temp dir; see the module docstring."""
 
     def __init__(self, user: str = "glance", password: str = "s3cret-pw") -> None:
@@ -90,30 +91,6 @@ class PostgresServer:
         self._proc: subprocess.Popen[bytes] | None = None
         self._unregister: Any = None
         self.startup_seconds = 0.0
-        #: Started by another process (``tests/services/keep_servers.py``), which stops it.
-        self.attached = False
-        #: Glance's schema is in its database ``glance_template`` already.
-        self.template_ready = False
-
-    def describe(self) -> dict[str, Any]:
-        """What :meth:`attach` needs, for a process of the same user (0600 file)."""
-        return {
-            "dir": str(self._dir),
-            "user": self.user,
-            "password": self.password,
-            "admin_password": self._admin_password,
-        }
-
-    @classmethod
-    def attach(cls, state: dict[str, Any]) -> PostgresServer:
-        """The running server another process started and described; stopping it here
-        does nothing."""
-        server = cls(state["user"], state["password"])
-        server._admin_password = state["admin_password"]
-        server.dir = Path(state["dir"])
-        server.attached = True
-        server.template_ready = True
-        return server
 
     # ------------------------------------------------------------------ paths
 
