@@ -321,7 +321,7 @@ def previous_cached(driver: str) -> dict[str, Entry]:
 
 
 def kept(
-    old: Entry | None,
+    old: Entry,
     size: int,
     hits: int | None,
     accessed: float | None,
@@ -331,8 +331,7 @@ def kept(
 ) -> Entry | None:
     """``old`` (of :func:`previous_cached`) when an entry read now would equal it, else None."""
     if (
-        old is not None
-        and old.size == size
+        old.size == size
         and old.hits == hits
         and old.accessed_ts == accessed
         and old.modified_ts == modified
