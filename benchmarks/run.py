@@ -8,7 +8,9 @@ run beside what it is compared with:
 
 - listing every entry with its metadata: a minimal loop (scandir + stat, plus
   getxattr or one SQLite SELECT) against the core's scan and the CLI as a
-  whole process (``list --json``);
+  whole process (``list --json``, ``--csv``); beside them their peers, the same
+  job as a plain Python program (each file joined to its metadata, the records
+  written by orjson or the csv module) with no check and no entry object;
 - prune planning and execution for 10 % of the cached bytes (a fresh cache per
   run);
 - the window (benchmarks/bench_window.py, its own process): time to first
@@ -95,6 +97,83 @@ for d in (root, root + "/queue", root + "/incomplete", root + "/invalid"):
 """
 
 
+#: The peer of ``list --json`` and ``--csv``: a plain whole Python program that
+#: writes every entry with its metadata, the same fields (the floor's loop, each file joined to
+#: its row or its ``user.hits``, one record per file with its times in ISO 8601,
+#: sorted by id, written by orjson or the csv module).  It checks nothing, builds
+#: no entry and knows no other cache kind: what the same job costs written plainly
+#: in Python, beside the floor (which writes nothing).
+PEER_PROCESS = """
+import csv, os, sqlite3, stat, sys
+from datetime import UTC, datetime
+root, kind, fmt = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = {}
+if kind == "sqlite":
+    conn = sqlite3.connect(f"file:{root}/cache.db?mode=ro", uri=True)
+    sql = "SELECT image_id, last_accessed, last_modified, size, hits, checksum FROM cached_images"
+    rows = {r[0]: r for r in conn.execute(sql).fetchall()}
+    conn.close()
+pop, isreg, ts, utc = rows.pop, stat.S_ISREG, datetime.fromtimestamp, UTC
+out = []
+for d, state in ((root, "cached"), (root + "/queue", "queued"),
+                 (root + "/incomplete", "incomplete"), (root + "/invalid", "invalid")):
+    with os.scandir(d) as it:
+        for e in it:
+            st = e.stat(follow_symlinks=False)
+            if not isreg(st.st_mode):
+                continue
+            hits = acc = None
+            if kind == "xattr" and state == "cached":
+                try:
+                    hits = int(os.getxattr(e.path, "user.hits"))
+                except OSError:
+                    pass
+                acc = st.st_atime
+            row = pop(e.name, None)
+            if row is not None:
+                hits, acc = row[4], row[1]
+            out.append((e.name, state, st.st_size, hits,
+                        None if acc is None else ts(acc, utc), ts(st.st_mtime, utc)))
+out.sort()
+keys = ("id", "state", "size", "hits", "last_accessed", "last_modified", "checksum", "error",
+        "position", "note", "version", "locked", "links", "name", "image_status")
+rest = (None,) * 9
+if fmt == "--json":
+    import orjson
+    records = [dict(zip(keys, r + rest)) for r in out]
+    sys.stdout.buffer.write(orjson.dumps({"path": root, "entries": records},
+                                         option=orjson.OPT_UTC_Z) + b"\\n")
+else:
+    w = csv.writer(sys.stdout, lineterminator="\\n")
+    w.writerow(keys)
+    w.writerows((i, s, n, h, a and a.isoformat(), m.isoformat(), *rest)
+                for i, s, n, h, a, m in out)
+"""
+
+
+def peer_listing(root: Path, kind: str) -> None:
+    """The peer of the core's scan: the floor, plus joining each file to its metadata
+    and keeping its values (a tuple per file), plainly in Python, with no check and no
+    entry object."""
+    rows: dict[str, tuple[Any, ...]] = {}
+    if kind == "sqlite":
+        conn = sqlite3.connect(f"file:{root / 'cache.db'}?mode=ro", uri=True)
+        sql = "SELECT image_id, last_accessed, last_modified, size, hits, checksum FROM "
+        rows = {r[0]: r for r in conn.execute(sql + "cached_images").fetchall()}
+        conn.close()
+    pop, kept = rows.pop, []
+    for d in (root, root / "queue", root / "incomplete", root / "invalid"):
+        with os.scandir(d) as it:
+            for e in it:
+                st = e.stat(follow_symlinks=False)
+                hits: Any = None
+                if kind == "xattr" and d == root and e.is_file():
+                    with contextlib.suppress(OSError):
+                        hits = int(os.getxattr(e.path, "user.hits"))
+                row = pop(e.name, None)
+                kept.append((e.name, st.st_size, st.st_mtime, hits, row))
+
+
 def _cpu() -> float:
     """CPU seconds (user + system) of this process and of the children it waited for."""
     me, kids = (
@@ -158,8 +237,15 @@ def _process(argv: list[str]) -> Callable[[], object]:
 def listing(root: Path, kind: str, runs: int) -> dict[str, float]:
     floor, floor_cpu = clocked(runs, lambda: floor_listing(root, kind))
     core, core_cpu = clocked(runs, lambda: open_cache(root).scan())
+    peer, _ = clocked(runs, lambda: peer_listing(root, kind))
     floor_process, floor_process_cpu = clocked(
         runs, _process([sys.executable, "-c", FLOOR_PROCESS, str(root), kind])
+    )
+    peer_json, _ = clocked(
+        runs, _process([sys.executable, "-c", PEER_PROCESS, str(root), kind, "--json"])
+    )
+    peer_csv, _ = clocked(
+        runs, _process([sys.executable, "-c", PEER_PROCESS, str(root), kind, "--csv"])
     )
     cli = str(BIN / "cache-inspector-cli")
     cli_json, cli_json_cpu = clocked(runs, _process([cli, "list", str(root), "--json"]))
@@ -168,6 +254,13 @@ def listing(root: Path, kind: str, runs: int) -> dict[str, float]:
         "floor_s": floor,
         "core_s": core,
         "core_vs_floor": core / floor,
+        # The peers: the same job written plainly in Python, against the same floors.
+        "peer_vs_floor": peer / floor,
+        "core_vs_peer": core / peer,
+        "peer_json_vs_floor": peer_json / floor_process,
+        "cli_json_vs_peer": cli_json / peer_json,
+        "peer_csv_vs_floor": peer_csv / floor_process,
+        "cli_csv_vs_peer": cli_csv / peer_csv,
         "floor_process_s": floor_process,
         "cli_s": cli_json,
         "cli_json_vs_floor": cli_json / floor_process,
@@ -396,6 +489,22 @@ def report(
                 {"kind": r["kind"], "figure": key, "value": r[key], "limit": limit, "met": ok}
             )
             print(f"  {'met ' if ok else 'MISS'}  {r['kind']:<6}  {meaning}: {r[key]:.3g}")
+    peers = [r for r in rows if r["entries"] == largest and "peer_vs_floor" in r]
+    if peers:
+        print(
+            "\nPeers: the same job as a plain Python program (no check, no entry object),"
+            " against the same floor:"
+        )
+        for r in peers:
+            for what, peer, ours in (
+                ("listing", "peer_vs_floor", "core_vs_peer"),
+                ("list --json", "peer_json_vs_floor", "cli_json_vs_peer"),
+                ("list --csv", "peer_csv_vs_floor", "cli_csv_vs_peer"),
+            ):
+                print(
+                    f"  {r['kind']:<6}  {what:<11}  the peer is {r[peer]:.2f}x the floor; "
+                    f"ours is {r[ours]:.2f}x the peer"
+                )
     small = [r for r in rows if r["entries"] == min(args.sizes)]
     if len(args.sizes) > 1:
         print(

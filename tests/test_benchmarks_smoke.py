@@ -36,10 +36,14 @@ def test_benchmark_suite_runs(tmp_path: Path) -> None:
             "scan_stall_ms",
             "prune_stall_ms",
             "peak_rss_mb",
+            "core_vs_peer",
+            "cli_json_vs_peer",
+            "cli_csv_vs_peer",
         ):
             assert row[key] >= 0, key
     assert {t["figure"] for t in doc["targets"]} >= {"core_vs_floor", "first_rows_s"}
     assert "Targets at 300 entries" in r.stdout
+    assert "Peers: the same job as a plain Python program" in r.stdout
     assert doc["filetracker"]["rows"][0]["files"] == 2_000
     fleet = doc["fleet"]
     assert (fleet["rows"][0]["nodes"], fleet["rows"][0]["window"]["nodes"]) == (3, 3)

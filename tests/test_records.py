@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import orjson
 import pytest
 
 from inspector.core.model import Entry, Note, State
@@ -91,3 +92,30 @@ def test_csv_of_no_entries_is_its_header() -> None:
     out = io.StringIO()
     records.write_csv([], out)
     assert out.getvalue() == _csv_by_the_csv_module([])
+
+
+def _json_by_orjson(entries: list[Entry]) -> str:
+    """orjson's own text of the whole document, record by record: what write_json must give."""
+    return orjson.dumps(records.entries_document("/p", "k", entries)).decode() + "\n"
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 1000])
+def test_json_is_orjsons_text_of_the_records(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(records, "_CHUNK", chunk)
+    odd = ["a,b", 'say "hi"', "two\nlines", "back\\slash", "\\", ",", '","', "é ü", "\x01", ""]
+    entries = [
+        *ENTRIES,
+        *(
+            Entry(text, State.INVALID, i, error=f"{text}, again", checksum=text, name=text)
+            for i, text in enumerate(odd)
+        ),
+        Entry("p", State.CACHED, 7, hits=0, image_status="deleted", name="n,1", links=1),
+        Entry("q", State.CACHED, 8, accessed_ts=1.25, note=Note.SYMLINK, locked=False),
+    ]
+    out = io.StringIO()
+    records.write_json("/p", "k", entries, out)
+    assert out.getvalue() == _json_by_orjson(entries)
+    plain = io.StringIO()
+    records.write_json("/p", "k", ENTRIES, plain)  # no comma in any value: one dump per column
+    assert plain.getvalue() == _json_by_orjson(ENTRIES)
+    assert '"error":"a,b, again"' in out.getvalue()
