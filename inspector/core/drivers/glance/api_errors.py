@@ -8,8 +8,11 @@ client's ``redact`` first.
 
 from __future__ import annotations
 
+import errno
 import re
+import socket
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from inspector.core.errors import CacheError, ServiceRefusedError, ServiceUnreachableError
 from inspector.core.source import redact_url
@@ -119,5 +122,39 @@ def _why_unreachable(exc: Exception, timeout: float) -> str:
         if needle in text:
             return why
     if isinstance(exc, ks.DiscoveryFailure):
-        return "it gave no usable list of API versions"
+        return _why_no_version_document(text, timeout)
     return "the connection failed"
+
+
+def _why_no_version_document(text: str, timeout: float) -> str:
+    """Why keystoneauth found no version document at the URL its message names.
+
+    Its message is the same for a node that is down and one that answered
+    without a usable list of API versions: one fresh connection to that URL's
+    host and port (nothing sent) tells them apart.
+    """
+    found = re.search(r"version discovery document at (\S+?),", text)
+    if found is None:
+        return _NO_VERSIONS
+    parts = urlsplit(found.group(1))
+    try:
+        address = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except ValueError:  # a port that is no number: nothing to connect to
+        return _NO_VERSIONS
+    if not address[0]:
+        return _NO_VERSIONS
+    try:
+        socket.create_connection(address, timeout=timeout).close()
+    except ConnectionRefusedError:
+        return "connection refused"
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except socket.gaierror:
+        return "its host name does not resolve"
+    except OSError as exc:
+        return _UNREACHABLE.get(exc.errno or 0, "the connection failed")
+    return _NO_VERSIONS
+
+
+_NO_VERSIONS = "it gave no usable list of API versions"
+_UNREACHABLE = {errno.EHOSTUNREACH: "no route to host", errno.ENETUNREACH: "network unreachable"}
