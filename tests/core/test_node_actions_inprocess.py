@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 
-from inspector.core import CacheSource, actions
+from inspector.core import Action, CacheSource, actions
 from inspector.core.fleet_actions import FleetAction, NodeState, act_on_nodes, probe_nodes
 from inspector.core.journal import read_journal
+from inspector.core.model import State
+from inspector.core.plans import Plan
 from inspector.core.session import read
 from tests.api.helpers import images
 from tests.core.cli_inprocess import PROG, cli
@@ -181,3 +183,19 @@ def test_a_delete_by_entry_takes_what_the_node_still_lists(
     assert one.cached_ids() == sorted([b, c])
     changes = read_journal(journal_file).records
     assert [(e.id, e.outcome) for e in changes[0].entries] == [(a, "gone"), (b, "deleted")]
+
+    # The node's own clear after a preview that listed nothing (made before b and c
+    # were cached): its count is what it listed before and no longer lists, and the
+    # remark says what the preview had listed.
+    reading = read(CacheSource.node_api(one.url))
+    try:
+        cleared = actions.run_by_service(reading.driver, Action.DELETE, Plan(()), State.CACHED)
+    finally:
+        reading.driver.close()
+    assert (cleared.done, cleared.total, cleared.bytes_freed, cleared.error) == (2, 2, 3900, None)
+    assert cleared.by_service and 0 < cleared.seconds < 60
+    assert cleared.remark == (
+        "Glance answers a clear without saying what it removed: 2 is what node "
+        f"{one.url} listed before and no longer lists. The preview listed 0 entries (0 bytes)."
+    )
+    assert one.cached_ids() == []
