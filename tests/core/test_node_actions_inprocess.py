@@ -59,7 +59,17 @@ def test_queue_refuses_by_glances_rules_and_deletes_by_state_through_the_node(
     assert code == 1 and f"Image {missing} not found" in err and err.count("\n") == 1
     assert sorted(node.cache_state()["queued_images"]) == sorted([q1, q2])
 
-    # The node's own clear of one state: what it listed there before and no longer does.
+    # The node's own clear of one state: asked without --yes, the question says it is
+    # one call that also takes what arrives before it; refused, nothing changes.
+    code, out, err = cli(capsys, "delete", "--api", node.url, "--all", "--state", "queued")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{PROG}: error: Clear every queued entry on {node.url} in one call: 2 entries "
+        "(0 Bytes) listed now, and any that arrive before it: refused without --yes "
+        "(standard input is not a terminal).\n"
+    )
+    assert sorted(node.cache_state()["queued_images"]) == sorted([q1, q2])
+    # What it listed there before and no longer does.
     done = cli_json(capsys, "delete", "--api", node.url, "--all", "--state", "queued", "--yes")
     assert (done["done"], done["bytes_freed"], done["by_service"]) == (2, 0, True)
     assert done["remark"] == (
