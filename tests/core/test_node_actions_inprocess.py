@@ -118,6 +118,12 @@ def test_prune_and_clean_are_the_nodes_own_and_say_what_it_reports(
     with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
         glance_on_node.fail(broken, b"x" * 700, "checksum mismatch")  # -> invalid/
     assert os.listdir(node.cache_dir / "invalid") == [broken]
+    preview = cli_json(capsys, "clean", "--api", node.url, "--dry-run")
+    assert (preview["entries"], preview["estimate"]) == ([], True)
+    assert preview["remark"] == (
+        "The node's cache API lists no invalid or incomplete downloads: what a clean removes "
+        "cannot be shown before it runs, and the node does not say afterwards."
+    )
     code, out, err = cli(capsys, "clean", "--api", node.url, "--stall-time", "1h", "--yes")
     assert (code, out) == (2, "")
     assert err == (
