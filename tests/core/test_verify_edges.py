@@ -58,6 +58,7 @@ def test_a_file_gone_since_the_listing_is_unknown_with_why_and_the_digest_expect
     assert result.status is Status.UNKNOWN and result.actual is None
     assert (result.algorithm, result.expected) == table[gone]
     assert result.detail is not None and result.detail.startswith("cannot be read: ")
+    assert "No such file" in result.detail, result.detail
     assert {r.status for r in report.results if r.id != gone} == {Status.OK}
     assert isinstance(result, VerifyResult) and not report.cancelled
 
