@@ -215,3 +215,30 @@ def test_a_delete_by_entry_takes_what_the_node_still_lists(
         f"{one.url} listed before and no longer lists. The preview listed 0 entries (0 bytes)."
     )
     assert one.cached_ids() == []
+
+
+def test_a_delete_the_nodes_policy_refuses_ends_the_job_and_changes_nothing(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """Glance's policy denies ``cache_delete`` (as an operator's policy.yaml may): the
+    node answers 403, the job stops there with the node's refusal, and the node keeps
+    what it caches."""
+    (node,) = glance_fleet_factory(1)
+    a, b = images(node, [1200, 3400])
+    node.download(a)
+    node.download(b)
+    policy = node.config_dir / "policy.yaml"
+    policy.write_text(policy.read_text() + '"cache_delete": "!"\n')
+    reading = read(CacheSource.node_api(node.url))
+    try:
+        entries = sorted(reading.snapshot.entries, key=lambda e: [a, b].index(e.id))
+        result = actions.delete(reading.driver, entries)
+    finally:
+        reading.driver.close()
+    assert (result.done, result.gone, result.failures) == (0, 0, ())
+    assert result.error == (
+        f"node {node.url} does not let these credentials delete {a} (HTTP 403): its policy "
+        "gives the cache API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
+        "list_cached_nodes) to admins by default."
+    )
+    assert node.cached_ids() == sorted([a, b])
