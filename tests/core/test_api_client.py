@@ -12,6 +12,7 @@ from inspector.core.drivers.glance.api_client import (
     credentials_configured,
     node_root,
     same_node,
+    version_text,
 )
 from inspector.core.errors import ActionNotSupportedError, CacheError
 
@@ -110,3 +111,10 @@ def test_the_cloud_is_part_of_the_settings_key_never_a_secret() -> None:
     prod = CacheSource.node_api("http://node:9292", cloud="prod")
     assert lab.settings_key() != prod.settings_key()
     assert lab.display_name() == "http://node:9292"
+
+
+def test_an_api_version_is_said_as_glance_numbers_it() -> None:
+    """What a refusal for an old node says: ``v2.16``, or ``unknown`` before discovery."""
+    assert version_text((2, 16)) == "v2.16"
+    assert version_text((3, 0)) == "v3.0"
+    assert version_text(None) == "unknown"

@@ -21,6 +21,7 @@ from inspector.core import CacheSource, State, actions, open_source
 from inspector.core.drivers.glance import locks
 from inspector.core.drivers.glance.layout import GLANCE_OWN_NAMES
 from inspector.core.errors import CacheError, NotACacheError
+from inspector.core.model import Note
 from tests.services.glance_db import CentralNode, create_image, delete_image
 
 pytestmark = pytest.mark.glance
@@ -286,6 +287,15 @@ def test_image_records_give_names_and_flag_deleted_images(
     assert actions.delete(driver, plan.entries, action="clean").ok
     assert set(glance_rows(one)) == {kept, uid(7)}
     assert set(glance_rows(two)) == {kept, gone}  # the other node keeps its copy
+
+    # Rows whose files are gone take their image's record all the same.
+    for image_id in (kept, gone):
+        Path(two.path, image_id).unlink()
+    rows_only = {e.id: e for e in open_source(source(two)).scan().entries}
+    assert {i: (e.name, e.image_status, e.note, e.size) for i, e in rows_only.items()} == {
+        kept: ("cirros-0.6", "active", Note.ROW_WITHOUT_FILE, 300),
+        gone: ("old-ubuntu", "deleted", Note.ROW_WITHOUT_FILE, 500),
+    }
 
 
 @pytest.mark.parametrize("glance_db_backend", ["sqlite"])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core import CacheSource, State, actions, open_source
+from inspector.core import CacheSource, State, actions, open_source, read
 from inspector.core.drivers.filetracker import cleaning
 from inspector.core.drivers.filetracker.store import IN_USE, FiletrackerDriver
 from inspector.core.errors import InvalidImageIdError, NotACacheError
@@ -313,3 +313,11 @@ def test_the_rule_matches_the_real_cleaners_analysis_on_random_indexes() -> None
             for info in infos
         ]
         assert {e.id + "@1" for e in cleaning.victims(entries, limit, percent)} == expected
+
+
+def test_a_store_its_user_can_write_is_read_writable(store: FiletrackerStore) -> None:
+    reading = read(CacheSource.at(store.cache_dir))
+    try:
+        assert (reading.writable, reading.read_only_reason) == (True, "")
+    finally:
+        reading.driver.close()

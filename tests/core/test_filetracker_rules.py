@@ -143,3 +143,22 @@ def test_tree_frees_a_linked_file_only_where_all_its_links_are() -> None:
 def test_tree_of_nothing() -> None:
     root = build_tree([])
     assert (root.count, root.bytes, root.folders, root.files) == (0, 0, (), ())
+
+
+def test_what_a_refusal_says_names_the_name_whole_up_to_80_characters() -> None:
+    with pytest.raises(InvalidImageIdError, match=r"^A Filetracker name cannot be empty\.$"):
+        check_name("")
+    with pytest.raises(InvalidImageIdError, match=r"^A Filetracker name cannot be empty\.$"):
+        check_name(None)  # type: ignore[arg-type]
+    for length, shown in [(80, "r" * 80), (81, "r" * 77 + "...")]:
+        with pytest.raises(InvalidImageIdError) as caught:
+            check_name("r" * length)
+        assert str(caught.value).startswith(f"'{shown}' is not a Filetracker name: names are")
+
+
+def test_a_name_of_exactly_4096_bytes_is_a_filetracker_name() -> None:
+    """Linux's PATH_MAX of the name under files/: 4,096 bytes pass, one more does not."""
+    name = ("/" + "s" * 255) * 16  # 4,096 bytes in segments of 255
+    assert check_name(name) == name
+    with pytest.raises(InvalidImageIdError, match="longer than 4096 bytes"):
+        check_name(name + "/s")

@@ -204,3 +204,17 @@ def test_a_wrong_password_is_never_shown(glance_db_url: str, caplog: Any) -> Non
     assert fleet.database.count("***") == 1
     text = "".join(traceback.format_exception(info.value)) + caplog.text + repr(fleet)
     assert password not in text
+
+
+def test_what_a_fleet_without_a_database_named_is_told(tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as caught:
+        fleet_database()
+    assert str(caught.value) == "name Glance's database: its URL or a node's glance-api.conf"
+    bare = tmp_path / "glance-api.conf"
+    bare.write_text("[DEFAULT]\nimage_cache_dir = /var/lib/glance/image-cache\n")
+    with pytest.raises(CacheError) as refused:
+        fleet_database(glance_config=bare)
+    assert str(refused.value) == (
+        f"{bare} sets no [database] connection: the fleet's database is not named there "
+        "(give its URL)."
+    )

@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 
-from inspector.core import CacheSource, actions
+from inspector.core import Action, CacheSource, actions
 from inspector.core.fleet_actions import FleetAction, NodeState, act_on_nodes, probe_nodes
 from inspector.core.journal import read_journal
+from inspector.core.model import State
+from inspector.core.plans import Plan
 from inspector.core.session import read
 from tests.api.helpers import images
 from tests.core.cli_inprocess import PROG, cli
@@ -57,7 +59,17 @@ def test_queue_refuses_by_glances_rules_and_deletes_by_state_through_the_node(
     assert code == 1 and f"Image {missing} not found" in err and err.count("\n") == 1
     assert sorted(node.cache_state()["queued_images"]) == sorted([q1, q2])
 
-    # The node's own clear of one state: what it listed there before and no longer does.
+    # The node's own clear of one state: asked without --yes, the question says it is
+    # one call that also takes what arrives before it; refused, nothing changes.
+    code, out, err = cli(capsys, "delete", "--api", node.url, "--all", "--state", "queued")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{PROG}: error: Clear every queued entry on {node.url} in one call: 2 entries "
+        "(0 Bytes) listed now, and any that arrive before it: refused without --yes "
+        "(standard input is not a terminal).\n"
+    )
+    assert sorted(node.cache_state()["queued_images"]) == sorted([q1, q2])
+    # What it listed there before and no longer does.
     done = cli_json(capsys, "delete", "--api", node.url, "--all", "--state", "queued", "--yes")
     assert (done["done"], done["bytes_freed"], done["by_service"]) == (2, 0, True)
     assert done["remark"] == (
@@ -106,6 +118,12 @@ def test_prune_and_clean_are_the_nodes_own_and_say_what_it_reports(
     with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
         glance_on_node.fail(broken, b"x" * 700, "checksum mismatch")  # -> invalid/
     assert os.listdir(node.cache_dir / "invalid") == [broken]
+    preview = cli_json(capsys, "clean", "--api", node.url, "--dry-run")
+    assert (preview["entries"], preview["estimate"]) == ([], True)
+    assert preview["remark"] == (
+        "The node's cache API lists no invalid or incomplete downloads: what a clean removes "
+        "cannot be shown before it runs, and the node does not say afterwards."
+    )
     code, out, err = cli(capsys, "clean", "--api", node.url, "--stall-time", "1h", "--yes")
     assert (code, out) == (2, "")
     assert err == (
@@ -181,3 +199,46 @@ def test_a_delete_by_entry_takes_what_the_node_still_lists(
     assert one.cached_ids() == sorted([b, c])
     changes = read_journal(journal_file).records
     assert [(e.id, e.outcome) for e in changes[0].entries] == [(a, "gone"), (b, "deleted")]
+
+    # The node's own clear after a preview that listed nothing (made before b and c
+    # were cached): its count is what it listed before and no longer lists, and the
+    # remark says what the preview had listed.
+    reading = read(CacheSource.node_api(one.url))
+    try:
+        cleared = actions.run_by_service(reading.driver, Action.DELETE, Plan(()), State.CACHED)
+    finally:
+        reading.driver.close()
+    assert (cleared.done, cleared.total, cleared.bytes_freed, cleared.error) == (2, 2, 3900, None)
+    assert cleared.by_service and 0 < cleared.seconds < 60
+    assert cleared.remark == (
+        "Glance answers a clear without saying what it removed: 2 is what node "
+        f"{one.url} listed before and no longer lists. The preview listed 0 entries (0 bytes)."
+    )
+    assert one.cached_ids() == []
+
+
+def test_a_delete_the_nodes_policy_refuses_ends_the_job_and_changes_nothing(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """Glance's policy denies ``cache_delete`` (as an operator's policy.yaml may): the
+    node answers 403, the job stops there with the node's refusal, and the node keeps
+    what it caches."""
+    (node,) = glance_fleet_factory(1)
+    a, b = images(node, [1200, 3400])
+    node.download(a)
+    node.download(b)
+    policy = node.config_dir / "policy.yaml"
+    policy.write_text(policy.read_text() + '"cache_delete": "!"\n')
+    reading = read(CacheSource.node_api(node.url))
+    try:
+        entries = sorted(reading.snapshot.entries, key=lambda e: [a, b].index(e.id))
+        result = actions.delete(reading.driver, entries)
+    finally:
+        reading.driver.close()
+    assert (result.done, result.gone, result.failures) == (0, 0, ())
+    assert result.error == (
+        f"node {node.url} does not let these credentials delete {a} (HTTP 403): its policy "
+        "gives the cache API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
+        "list_cached_nodes) to admins by default."
+    )
+    assert node.cached_ids() == sorted([a, b])

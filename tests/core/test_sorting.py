@@ -98,3 +98,24 @@ def test_a_gentle_sort_stops_when_its_result_is_no_longer_wanted(
         assert sorting.gentle_sorted(items, key=lambda x: x) == sorted(items)
     finally:
         sorting.STOP.reset(token)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_queued_entry_without_a_position_sorts_as_position_zero(descending: bool) -> None:
+    """A queue position unknown in a queue that has them sorts before position 1 (the
+    definition's ``position or 0``), whatever the ids say."""
+    entries = [
+        Entry("a", State.QUEUED, 1, position=1),
+        Entry("b", State.QUEUED, 2, position=None),
+        Entry("c", State.QUEUED, 3, position=2),
+    ]
+    got = sort_entries(entries, "state", descending)
+    assert got == plain(entries, "state", descending)
+    assert [e.id for e in got] == (["c", "a", "b"] if descending else ["b", "a", "c"])
+
+
+@pytest.mark.parametrize("key", ["hits", "last_accessed", "version"])
+def test_entries_all_unknown_keep_their_order(key: str) -> None:
+    entries = [Entry(f"id-{i}", State.CACHED, i) for i in (3, 1, 2)]
+    assert [e.id for e in sort_entries(entries, key)] == ["id-3", "id-1", "id-2"]
+    assert [e.id for e in sort_entries(entries, key, descending=True)] == ["id-3", "id-1", "id-2"]
