@@ -29,12 +29,6 @@ def test_a_prune_by_a_node_that_is_down_says_why_and_gives_no_figures() -> None:
     assert 0 < result.seconds < 60
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the cache listing's first request goes through openstacksdk's version "
-    "discovery, whose failure on a closed port reads 'it gave no usable list of API "
-    "versions' instead of the connection refused (inspector/core/drivers/glance/api_client.py)",
-)
 def test_a_listing_asked_of_a_port_nothing_listens_on_says_it_is_refused() -> None:
     """A clear (``delete --all`` by the node) on a node that went down after it was read
     asks for the listing first: the user should read that the connection was refused,
