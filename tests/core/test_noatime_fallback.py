@@ -4,13 +4,13 @@ is opened the ordinary way and read whole, and the caller is told (verify warns)
 from __future__ import annotations
 
 import errno
-import json
 import os
 from pathlib import Path
 
 import pytest
 
 from inspector.core.drivers.fsops import open_noatime_at
+from tests.core.nobody import as_nobody
 
 
 def _read_all(fd: int) -> bytes:
@@ -36,30 +36,18 @@ def test_o_noatime_is_honoured_for_the_owner_and_refused_to_another_user(
     try:
         fd, honoured = open_noatime_at("image", dir_fd)
         assert (_read_all(fd), honoured) == (b"cached bytes", True)
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child becomes nobody, opens through the directory, and reports
-            code = 1
+
+        def as_another_user() -> dict[str, object]:  # opens through the directory
+            fd, honoured = open_noatime_at("image", dir_fd)
+            doc: dict[str, object] = {"data": _read_all(fd).decode(), "noatime": honoured}
             try:
-                os.close(read_fd)
-                os.setgid(65534)
-                os.setuid(65534)
-                fd, honoured = open_noatime_at("image", dir_fd)
-                doc: dict[str, object] = {"data": _read_all(fd).decode(), "noatime": honoured}
-                try:
-                    open_noatime_at("link", dir_fd)
-                except OSError as exc:
-                    doc["link"] = exc.errno
-                os.write(write_fd, json.dumps(doc).encode())
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as f:
-            out = f.read()
-        _, status = os.waitpid(pid, 0)
+                open_noatime_at("link", dir_fd)
+            except OSError as exc:
+                doc["link"] = exc.errno
+            return doc
+
+        seen = as_nobody(as_another_user)
     finally:
         os.close(dir_fd)
-    assert os.waitstatus_to_exitcode(status) == 0
 
-    assert json.loads(out) == {"data": "cached bytes", "noatime": False, "link": errno.ELOOP}
+    assert seen == {"data": "cached bytes", "noatime": False, "link": errno.ELOOP}

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from inspector.core import open_cache
-from inspector.core.model import State
+from inspector.core.drivers.base import CacheDriver
+from inspector.core.model import Snapshot, State
 from inspector.core.verify import (
     ChecksumFileError,
     HashProgress,
@@ -28,14 +29,21 @@ def _md5s(root: Path) -> dict[str, tuple[str, str]]:
     return {i: ("md5", hashlib.md5(read_noatime(str(root / i))).hexdigest()) for i in CACHED}
 
 
+Listed = tuple[Path, dict[str, tuple[str, str]], CacheDriver, Snapshot]
+
+
+def _listed(glance: GlanceService) -> Listed:
+    """Glance's typical cache: its directory, each cached image's md5, its driver, a listing."""
+    typical(glance)
+    root = Path(glance.path)
+    driver = open_cache(root)
+    return root, _md5s(root), driver, driver.scan()
+
+
 def test_entries_not_cached_are_passed_over_and_those_after_them_verified(
     glance: GlanceService,
 ) -> None:
-    typical(glance)
-    root = Path(glance.path)
-    table = _md5s(root)
-    driver = open_cache(root)
-    snap = driver.scan()
+    _, table, driver, snap = _listed(glance)
     queued = [e for e in snap.entries if e.id == QUEUED]
     assert [e.state for e in queued] == [State.QUEUED]
     report = verify(driver, [*queued, *snap.of_state(State.CACHED)], [Origin("t", table.get)])
@@ -46,11 +54,8 @@ def test_entries_not_cached_are_passed_over_and_those_after_them_verified(
 def test_a_file_gone_since_the_listing_is_unknown_with_why_and_the_digest_expected(
     glance: GlanceService,
 ) -> None:
-    typical(glance)
-    root = Path(glance.path)
-    table = _md5s(root)
-    driver = open_cache(root)
-    cached = driver.scan().of_state(State.CACHED)
+    root, table, driver, snap = _listed(glance)
+    cached = snap.of_state(State.CACHED)
     gone = CACHED[1]
     os.unlink(root / gone)  # Glance pruned it after the listing
     report = verify(driver, cached, [Origin("t", table.get)])
