@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from inspector.core import CacheSource
+from inspector.core.drivers.registry import open_source
+from inspector.core.span import plan_prune_span
 from tests.core.cli_inprocess import PROG, cli
 from tests.filetracker_service import FiletrackerStore
 from tests.glance_service import GlanceService
@@ -165,3 +168,41 @@ def test_caches_that_cannot_share_a_prune_are_refused_with_the_reason(
     assert (code, out) == (2, "")
     assert err.startswith(f"{PROG}: error: --cleaning-level is Filetracker's; a Glance")
     assert err.endswith(" prune has none.\n")
+
+
+def test_a_journal_that_cannot_be_written_is_told_once_for_a_prune_of_several_stores(
+    stores: tuple[FiletrackerStore, FiletrackerStore],
+    journal_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    a, b = stores
+    journal_file.mkdir(parents=True)  # a folder where the journal's file should be
+    argv = [str(a.cache_dir), str(b.cache_dir), "--max-size", "400", "--yes"]
+    code, out, err = cli(capsys, "prune", *argv)
+    assert (code, out) == (0, "Deleted 2 of 2, freed 500 Bytes.\n")
+    assert err == (
+        f"{PROG}: warning: the prune was made but not written to the journal: "
+        f"{journal_file}: Is a directory\n"
+    )
+    assert not Path(a.path("/x/old.in")).exists() and not Path(b.path("/y/mid.in")).exists()
+
+
+def test_the_core_refuses_a_span_it_cannot_plan_with_the_reason(
+    stores: tuple[FiletrackerStore, FiletrackerStore],
+    glance_cache: GlanceService,
+    tmp_path: Path,
+) -> None:
+    a, _ = stores
+    store = open_source(CacheSource.at(a.cache_dir))
+    glance = open_source(CacheSource.at(glance_cache.path))
+    other = open_source(CacheSource.at(GlanceService("xattr", str(tmp_path / "other")).path))
+    with pytest.raises(ValueError, match=r"^Name at least one cache to prune\.$"):
+        plan_prune_span([], 1)
+    with pytest.raises(ValueError, match=r"^One prune can span caches of one kind only\.$"):
+        plan_prune_span([(glance, []), (store, [])], 1)
+    with pytest.raises(ValueError) as caught:
+        plan_prune_span([(glance, []), (other, [])], 1)
+    assert str(caught.value) == (
+        f"A {glance.title} cache is pruned on its own: its service prunes each cache "
+        "separately. Prune them one at a time."
+    )
