@@ -15,12 +15,12 @@ from inspector.core.glance_db import GlanceDatabase
 
 def test_the_multihash_when_whole_else_the_md5_checksum_else_nothing(tmp_path: Path) -> None:
     path = tmp_path / "glance.sqlite"
-    with sqlite3.connect(path) as conn:
-        conn.execute(
+    with sqlite3.connect(path) as made:
+        made.execute(
             "CREATE TABLE images (id TEXT PRIMARY KEY, os_hash_algo TEXT, os_hash_value TEXT, "
             "checksum TEXT)"
         )
-        conn.executemany(
+        made.executemany(
             "INSERT INTO images VALUES (?, ?, ?, ?)",
             [
                 ("whole", "sha512", "5e12", "0d5a"),
@@ -31,7 +31,7 @@ def test_the_multihash_when_whole_else_the_md5_checksum_else_nothing(tmp_path: P
                 ("not-asked", "sha512", "ffff", "ffff"),
             ],
         )
-    conn.close()
+    made.close()
     db = GlanceDatabase(f"sqlite:///{path}")
     asked = ["whole", "legacy", "algo-only", "value-only", "none", "missing"]
     with db.reading() as conn:
