@@ -60,6 +60,7 @@ def test_a_url_without_a_host_is_not_connected_to(monkeypatch: pytest.MonkeyPatc
     ("host", "code", "said"),
     [
         ("224.0.0.1", errno.ENETUNREACH, "network unreachable"),  # multicast: no route
+        ("[fe80::1]", errno.EINVAL, "the connection failed"),  # link-local without a scope
     ],
 )
 def test_an_address_that_cannot_be_reached_is_said_why(host: str, code: int, said: str) -> None:
