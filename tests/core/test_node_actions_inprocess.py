@@ -242,3 +242,33 @@ def test_a_delete_the_nodes_policy_refuses_ends_the_job_and_changes_nothing(
         "list_cached_nodes) to admins by default."
     )
     assert node.cached_ids() == sorted([a, b])
+
+
+def test_a_nodes_own_prune_asks_first_and_runs_though_its_listing_is_under_the_target(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (node,) = glance_fleet_factory(1, cache_max_size=5000)
+    old, mid, new = images(node, [2000, 3000, 4000])
+    for image_id in (old, mid, new):  # accessed in this order: old is the LRU
+        node.download(image_id)
+
+    # without --max-size the preview assumes Glance's default: nothing over it
+    code, out, err = cli(capsys, "prune", "--api", node.url, "--dry-run")
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "By its listing, the service would remove about 0 entries (0 Bytes): the cache goes "
+        "from 8.8 KiB to 8.8 KiB (target 10.0 GiB).\n"
+    )
+    code, out, err = cli(capsys, "prune", "--api", node.url, "--max-size", "5000")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{PROG}: error: Have {node.url} prune itself to its own image_cache_max_size? By its "
+        "listing about 2 entries (4.9 KiB) would go if that maximum is 4.9 KiB.: refused "
+        "without --yes (standard input is not a terminal).\n"
+    )
+    assert node.cached_ids() == sorted([old, mid, new])  # nothing asked, nothing done
+
+    # under the target by its listing, the node is asked all the same: it prunes to its own
+    result = cli_json(capsys, "prune", "--api", node.url, "--yes")
+    assert (result["action"], result["done"], result["by_service"]) == ("prune", 2, True)
+    assert node.cached_ids() == [new]
