@@ -259,9 +259,13 @@ class GlanceDatabase:
             )
         if kind == "missing":
             missing = self._missing_tables()
-            tables = ", ".join(missing) if missing else "a table the inspector reads"
+            lacks = (
+                f"has no {', '.join(missing)}"
+                if missing  # else the tables could not be listed: the driver's own words
+                else f"is missing a table the inspector reads ({reason})"
+            )
             return CorruptDatabaseError(
-                f"{where} has no {tables}: it is not Glance's database, or its schema is "
+                f"{where} {lacks}: it is not Glance's database, or its schema is "
                 "older than Glance 2024.1 (glance-manage db sync); nothing was read or changed."
             )
         if kind == "schema":
