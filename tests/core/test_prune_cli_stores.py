@@ -20,23 +20,11 @@ from inspector.core.span import plan_prune_span
 from tests.core.cli_inprocess import PROG, cli
 from tests.filetracker_service import FiletrackerStore
 from tests.glance_service import GlanceService
-from tests.writers.filetracker import require_filetracker
 from tests.writers.glance_files import GlanceFileWriter, _factory
 
 pytestmark = pytest.mark.glance
 
 REFUSED = "refused without --yes (standard input is not a terminal)."
-
-
-@pytest.fixture
-def stores(tmp_path: Path) -> tuple[FiletrackerStore, FiletrackerStore]:
-    require_filetracker()
-    a, b = FiletrackerStore(tmp_path / "a"), FiletrackerStore(tmp_path / "b")
-    a.put("/x/old.in", b"o" * 300, version=1_000)
-    a.put("/x/new.in", b"n" * 100, version=4_000)
-    b.put("/y/mid.in", b"m" * 200, version=2_000)
-    b.put("/y/late.in", b"l" * 50, version=3_000)
-    return a, b
 
 
 def test_the_question_names_the_one_store_and_the_share_kept(

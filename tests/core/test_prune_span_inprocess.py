@@ -16,20 +16,8 @@ import pytest
 from inspector.cli import main
 from tests.core.cli_inprocess import CtrlCTerminal
 from tests.filetracker_service import FiletrackerStore
-from tests.writers.filetracker import require_filetracker
 
 pytestmark = pytest.mark.glance
-
-
-@pytest.fixture
-def stores(tmp_path: Path) -> tuple[FiletrackerStore, FiletrackerStore]:
-    require_filetracker()
-    a, b = FiletrackerStore(tmp_path / "a"), FiletrackerStore(tmp_path / "b")
-    a.put("/x/old.in", b"o" * 300, version=1_000)
-    a.put("/x/new.in", b"n" * 100, version=4_000)
-    b.put("/y/mid.in", b"m" * 200, version=2_000)
-    b.put("/y/late.in", b"l" * 50, version=3_000)
-    return a, b
 
 
 def test_the_oldest_of_both_stores_go_each_through_its_own(
