@@ -11,6 +11,7 @@ says it is a tty, types an answer, or presses Ctrl+C when progress shows.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -40,6 +41,8 @@ from tests.core.test_glance_parity import (
 )
 from tests.core.test_safety import mount_read_only
 from tests.glance_service import GlanceService
+from tests.services.glance_db import CentralNode
+from tests.test_cli_centralized import Deployment, uid
 
 PROG = "cache-inspector-cli"
 X = "e0000000-0000-4000-8000-00000000000e"  # never cached
@@ -740,6 +743,20 @@ def test_progress_is_drawn_on_a_terminal_and_erased(
 
 
 @pytest.mark.parametrize("kind", ["sqlite"])
+def test_verify_draws_its_progress_on_a_terminal(
+    lru: GlanceService, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text("".join(f"{hashlib.sha256(bytes(n)).hexdigest()}  {i}\n" for i, n, _ in LRU))
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    out = io.StringIO()
+    assert main(["verify", lru.path, "--checksums", str(sums)], out=out) == 0
+    assert "\r\033[KVerifying… 2.0 KiB of 9.8 KiB (0/4 files), " in terminal.getvalue()
+    assert terminal.getvalue().endswith("\r\033[K")
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
 def test_prune_without_a_size_says_what_is_missing(lru: GlanceService, cli: Cli) -> None:
     before = disk_snapshot(lru.path)
     r = cli("prune", lru.path)
@@ -769,3 +786,19 @@ def test_arguments_the_commands_refuse(
     assert info.value.code == 2
     assert message in capsys.readouterr().err
     assert disk_snapshot(lru.path) == before
+
+
+@pytest.fixture
+def dep(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode], tmp_path: Path
+) -> Deployment:
+    """Two centralized_db nodes on one Glance database (``tests/test_cli_centralized.py``)."""
+    return Deployment(glance_db_url, central_nodes, tmp_path)
+
+
+def test_a_centralized_nodes_question_names_its_directory(dep: Deployment, cli: Cli) -> None:
+    """Opened by --db and --node, or by its glance-api.conf: the directory, not the database."""
+    question = f"Delete 1 entry (1000 Bytes) from {dep.one.path}: {uid(1)}? [y/N] "
+    assert cli("delete", *dep.by_db(uid(1)), typed="n\n").prompt == question
+    assert cli("delete", *dep.by_config(), uid(1), typed="n\n").prompt == question
+    assert uid(1) in {r["image_id"] for r in dep.one.cached_images()}
