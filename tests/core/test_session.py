@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from inspector.core import CacheOptions, CacheSource, State, limits_for, open_cache, read
 from inspector.core.drivers.glance.layout import DEFAULT_MAX_SIZE, DEFAULT_STALL_TIME
+from inspector.core.model import Note
 from tests.core.test_safety import mount_read_only
 from tests.glance_service import GlanceService
 
@@ -106,6 +108,35 @@ def test_a_reading_after_another_shares_what_glance_did_not_change(
     assert sorted(again.snapshot.entries, key=lambda e: e.id) == sorted(
         read(source).snapshot.entries, key=lambda e: e.id
     )
+
+
+D = "d0000000-0000-4000-8000-00000000000d"
+
+
+def test_a_refresh_sees_a_new_last_access_and_a_file_turned_symlink(
+    glance: GlanceService, tmp_path: Path
+) -> None:
+    """Only the last access changed, or only the kind of file: neither is the old entry."""
+    glance.cache(A, b"a" * 100)
+    glance.cache(D, b"d" * 100)
+    if glance.kind == "xattr":  # the one field a symlink is not read for: unknown before too
+        os.removexattr(Path(glance.path, D), "user.hits")
+    else:
+        glance.sql("UPDATE cached_images SET hits = 0")
+    source = CacheSource.at(glance.path)
+    first = read(source).snapshot
+    glance.set_accessed(A, 1_700_000_000 * 10**9)
+    moved = tmp_path / "elsewhere"
+    os.rename(Path(glance.path, D), moved)  # the same file: its size and times kept
+    os.symlink(moved, Path(glance.path, D))
+    times = os.stat(moved)  # the link given the file's own times, as `touch -h -r` gives them
+    os.utime(
+        Path(glance.path, D), ns=(times.st_atime_ns, times.st_mtime_ns), follow_symlinks=False
+    )
+    again = read(source, previous=first).snapshot
+    now = {e.id: e for e in again.entries}
+    assert now[A].accessed_ts == 1_700_000_000
+    assert now[D].note is Note.SYMLINK
 
 
 def test_only_a_reading_of_the_same_kind_without_records_is_shared(
