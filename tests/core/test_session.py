@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from inspector.core import CacheOptions, CacheSource, State, limits_for, open_cache, read
+from inspector.core.drivers import base
 from inspector.core.drivers.glance.layout import DEFAULT_MAX_SIZE, DEFAULT_STALL_TIME
 from inspector.core.model import Note
 from tests.core.test_safety import mount_read_only
+from tests.filetracker_service import FiletrackerStore
 from tests.glance_service import GlanceService
+from tests.writers.filetracker import require_filetracker
 
 A = "a0000000-0000-4000-8000-00000000000a"
 
@@ -151,3 +154,22 @@ def test_only_a_reading_of_the_same_kind_without_records_is_shared(
         assert again.entries == first.entries
         assert again.entries[0] is not first.entries[0]
     assert read(source, previous=first).snapshot.entries[0] is first.entries[0]
+
+
+def test_a_long_reading_of_a_store_shows_its_first_rows_once_before_it_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a window shows of a big Filetracker store while the rest is read."""
+    require_filetracker()
+    store = FiletrackerStore(tmp_path / "store")
+    names = [f"/p{n}/test.in" for n in range(4)]
+    for n, name in enumerate(names):
+        store.put(name, b"t" * (n + 1), version=1_000 + n)
+    monkeypatch.setattr(base, "PROGRESS_EVERY", 1)  # a report after every directory
+    monkeypatch.setattr(base, "PEEK_AFTER_S", 0.0)
+    seen: list[list[str]] = []
+    reading = read(
+        CacheSource.at(store.cache_dir), peek=lambda _d, rows: seen.append([e.id for e in rows])
+    )
+    assert len(seen) == 1
+    assert 0 < len(seen[0]) < 4 and set(seen[0]) < {e.id for e in reading.snapshot.entries}
