@@ -267,9 +267,13 @@ def test_image_records_give_names_and_flag_deleted_images(
     for node in (one, two):
         node.cache(kept, b"k" * 300)
         node.cache(gone, b"g" * 500)
+    later = create_image(glance_db_url, name="old-fedora", data=b"f" * 200)["id"]
+    for node in (one, two):
+        node.cache(later, b"f" * 200)
     one.cache(uid(7), b"n" * 100)  # no record at all
     one.queue(uid(8))
     delete_image(glance_db_url, gone)
+    delete_image(glance_db_url, later, delayed=True)  # status pending_delete, row deleted
 
     driver = open_source(source(one))
     snap = driver.scan()
@@ -278,23 +282,25 @@ def test_image_records_give_names_and_flag_deleted_images(
     assert shown == {
         kept: ("cirros-0.6", "active"),
         gone: ("old-ubuntu", "deleted"),
+        later: ("old-fedora", "deleted"),
         uid(7): (None, None),
         uid(8): (None, None),
     }
     plan = actions.plan_deleted_images(snap.entries)
-    assert [e.id for e in plan.entries] == [gone]
-    assert plan.bytes_freed == 500
+    assert sorted(e.id for e in plan.entries) == sorted([gone, later])
+    assert plan.bytes_freed == 700
     assert actions.delete(driver, plan.entries, action="clean").ok
     assert set(glance_rows(one)) == {kept, uid(7)}
-    assert set(glance_rows(two)) == {kept, gone}  # the other node keeps its copy
+    assert set(glance_rows(two)) == {kept, gone, later}  # the other node keeps its copy
 
     # Rows whose files are gone take their image's record all the same.
-    for image_id in (kept, gone):
+    for image_id in (kept, gone, later):
         Path(two.path, image_id).unlink()
     rows_only = {e.id: e for e in open_source(source(two)).scan().entries}
     assert {i: (e.name, e.image_status, e.note, e.size) for i, e in rows_only.items()} == {
         kept: ("cirros-0.6", "active", Note.ROW_WITHOUT_FILE, 300),
         gone: ("old-ubuntu", "deleted", Note.ROW_WITHOUT_FILE, 500),
+        later: ("old-fedora", "deleted", Note.ROW_WITHOUT_FILE, 200),
     }
 
 
