@@ -193,6 +193,7 @@ def test_a_node_glance_does_not_record_yet_is_recorded_as_glance_records_it(
     assert outcome.status is OutcomeStatus.UPDATED
     [recorded] = rows(glance_db_url, "SELECT node_reference_url FROM node_reference")
     assert recorded["node_reference_url"] == url
+    assert driver.scan().node == url  # the driver that recorded it reads it as that node
     with CentralNode(glance_db_url, url, root) as node:  # glance-api starting on it
         assert {i: r["hits"] for i, r in glance_rows(node).items()} == {CACHED[0]: 7}
         assert node.hit_count(CACHED[0]) == 7
