@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from inspector.core import CacheSource, State, read
 from inspector.core.audit import audit
 from inspector.core.drivers.base import MetadataUpdate, OutcomeStatus
+from inspector.core.journal import read_journal
 from inspector.core.metadata_records import dumps, parse_record, plan_restore, restore, save
 from inspector.core.model import make_entry
 from inspector.core.problems import ProblemKind
@@ -197,3 +199,28 @@ def test_a_node_glance_does_not_record_yet_is_recorded_as_glance_records_it(
     with CentralNode(glance_db_url, url, root) as node:  # glance-api starting on it
         assert {i: r["hits"] for i, r in glance_rows(node).items()} == {CACHED[0]: 7}
         assert node.hit_count(CACHED[0]) == 7
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_a_file_gone_since_the_preview_keeps_its_row_and_the_journal_says_why(
+    glance_db_url: str, central_nodes: Any, journal_file: Path
+) -> None:
+    """The file went (not through Glance) between the preview and the import: the row
+    is left as it was, and the journal of changes names the image with the reason."""
+    node: CentralNode = central_nodes(glance_db_url, ONE)
+    for n in range(2):
+        node.cache(CACHED[n], data(n))
+    record = parse_record(dumps(save(read(source(node)))))
+    record = replace(record, entries=tuple(replace(e, hits=9) for e in record.entries))
+    reading = read(source(node))
+    plan = plan_restore(record, reading)
+    assert len(plan.updates) == 2
+    Path(node.path, CACHED[0]).unlink()
+    result = restore(reading.driver, plan)
+    assert (result.done, result.gone) == (2, 1)
+    assert {i: r["hits"] for i, r in glance_rows(node).items()} == {CACHED[0]: 0, CACHED[1]: 9}
+    [change] = read_journal(journal_file).records
+    assert sorted((e.id, e.outcome, e.reason) for e in change.entries) == [
+        (CACHED[0], "gone", "its file is gone: row left alone"),
+        (CACHED[1], "updated", None),
+    ]
