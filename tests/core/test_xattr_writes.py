@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core import CacheSource
+from inspector.core import CacheSource, State
+from inspector.core.drivers.base import MetadataUpdate, OutcomeStatus
 from inspector.core.journal import read_journal
 from inspector.core.metadata_records import load_record, plan_restore, restore, write_record
+from inspector.core.model import make_entry
 from inspector.core.session import read
 from tests.core.cli_inprocess import cli
 from tests.glance_service import GlanceService
@@ -179,3 +181,27 @@ def test_a_file_gone_since_the_preview_is_left_alone_and_the_journal_says_why(
         (CACHED[1], "updated", None),
         (CACHED[2], "failed", "not a regular file: left alone"),
     ]
+
+
+def test_sqlite_rows_are_written_only_for_ids_and_rows_that_are_there(tmp_path: Path) -> None:
+    """An id that could leave the cache is refused, a row Glance dropped since the preview
+    is not made again without being asked to: each says why, and nothing is written."""
+    glance = GlanceService("sqlite", str(tmp_path / "c"))
+    for n in range(2):
+        glance.cache(CACHED[n], data(n))
+    driver = read(CacheSource.at(glance.path)).driver
+    bad = make_entry("../cache.db", State.CACHED, 1, 0, None, None)
+    dropped = make_entry(CACHED[1], State.CACHED, len(data(1)), 0, None, None)
+    glance.sql("DELETE FROM cached_images WHERE image_id = ?", CACHED[1])
+    before = glance.cached_images()
+    outcomes = list(
+        driver.write_metadata([MetadataUpdate(bad, hits=5), MetadataUpdate(dropped, hits=5)])
+    )
+    assert [(o.status, o.reason) for o in outcomes] == [
+        (
+            OutcomeStatus.FAILED,
+            "'../cache.db' is not a valid image id: it contains '/', '..' or a NUL byte.",
+        ),
+        (OutcomeStatus.GONE, "no row: left alone"),
+    ]
+    assert glance.cached_images() == before
