@@ -35,7 +35,8 @@ class Problem:
     ``id`` names the entry (or, for a name that is no entry, the name as it
     is in the cache, with its state directory: ``queue/notes.txt``).
     ``entry`` is the scanned entry concerned, when there is one (repairs act
-    on it); ``recorded_size`` is what the metadata says for a size mismatch.
+    on it); ``recorded_size`` is what the metadata says for a size mismatch, as
+    it is recorded (a damaged row's text or fraction too).
     """
 
     kind: ProblemKind
@@ -43,4 +44,4 @@ class Problem:
     detail: str
     state: State | None = None
     entry: Entry | None = None
-    recorded_size: int | None = None
+    recorded_size: object = None

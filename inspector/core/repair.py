@@ -66,7 +66,9 @@ class RepairStep:
     def describe(self) -> str:
         p = self.problem
         if self.fix is Fix.CORRECT_SIZE:
-            return f"record {self.entry.size:,} bytes (the file's), not {p.recorded_size!r}"
+            was = p.recorded_size
+            shown = f"{was:,}" if type(was) is int else repr(was)  # a damaged row as it is
+            return f"record {self.entry.size:,} bytes (the file's), not {shown}"
         if self.fix is Fix.ADOPT:
             return f"record the file's {self.entry.size:,} bytes as the service does on commit"
         if self.fix is Fix.DELETE_FILE:

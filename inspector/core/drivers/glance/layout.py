@@ -205,7 +205,7 @@ class GlanceDriver(CacheDriver):
                         says(size, e),
                         State.CACHED,
                         e,
-                        size if type(size) is int else None,
+                        size,
                     )
                 )
         return found
