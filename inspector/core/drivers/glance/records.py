@@ -59,7 +59,7 @@ def attach_records(
 
 
 def records_or_warning(
-    entries: Sequence[Entry], db_url: str | None, warnings: list[str]
+    entries: Sequence[Entry], db_url: str, warnings: list[str]
 ) -> tuple[list[Entry], bool]:
     """For a cache whose metadata is not in Glance's database (sqlite, xattr).
 
@@ -67,8 +67,6 @@ def records_or_warning(
     still listed, without names, and the reason goes into ``warnings``.
     Returns the entries and whether they carry records.
     """
-    if db_url is None:
-        return list(entries), False
     try:
         return attach_records(entries, GlanceDatabase(db_url)), True
     except CacheError as exc:
