@@ -97,6 +97,12 @@ def test_settings_key_is_stable_and_secret_free() -> None:
         CacheSource(Path("/c"), "ab").settings_key()
         != CacheSource(Path("b/c"), "a").settings_key()
     )
+    # A glance-api.conf not read yet is known by its file; once read, by what it names.
+    conf = Path("/etc/glance/glance-api.conf")
+    unread = {CacheSource(config=c).settings_key() for c in (conf, Path("/etc/glance/b.conf"))}
+    assert len(unread | {CacheSource().settings_key()}) == 3
+    read_one = CacheSource(Path("/var/cache/glance"), "sqlite", config=conf)
+    assert read_one.settings_key() == "f7f2b105e1509c7d"
 
 
 @pytest.mark.parametrize(
