@@ -14,7 +14,9 @@ import pytest
 
 from inspector.core import State, open_cache
 from inspector.core.drivers import xattrs
+from inspector.core.drivers.base import MetadataUpdate
 from inspector.core.drivers.glance.xattr import NO_XATTR_WARNING
+from inspector.core.errors import CacheError
 from tests.core.test_bad_input import no_xattr_dir  # noqa: F401  (a fixture)
 from tests.glance_service import GlanceService
 
@@ -116,15 +118,19 @@ def test_a_filesystem_without_xattrs(no_xattr_dir: Path, reader: str) -> None:  
     )
 
 
-def test_a_cache_without_xattrs_warns_once(no_xattr_dir: Path) -> None:  # noqa: F811
-    """Hits and error texts unknown, said once, the files listed all the same."""
-    root = no_xattr_dir / "cache"
+def _cache_without_xattrs(root: Path) -> Path:
+    """Glance's layout on a filesystem without user xattrs: A and B cached, C invalid."""
     for sub in ("", "incomplete", "invalid", "queue"):
         (root / sub).mkdir()
     for image_id in (A, B):
         (root / image_id).write_bytes(b"x" * 10)
     (root / "invalid" / C).write_bytes(b"c" * 5)
-    cache = open_cache(root)
+    return root
+
+
+def test_a_cache_without_xattrs_warns_once(no_xattr_dir: Path) -> None:  # noqa: F811
+    """Hits and error texts unknown, said once, the files listed all the same."""
+    cache = open_cache(_cache_without_xattrs(no_xattr_dir / "cache"))
     assert cache.name == "xattr"
     for _ in range(2):  # each scan says it again, once
         snap = cache.scan()
@@ -132,3 +138,17 @@ def test_a_cache_without_xattrs_warns_once(no_xattr_dir: Path) -> None:  # noqa:
         assert {e.id: e.hits for e in snap.of_state(State.CACHED)} == {A: None, B: None}
         [invalid] = snap.of_state(State.INVALID)
         assert (invalid.id, invalid.error, invalid.size) == (C, None, 5)
+
+
+def test_hits_for_a_cache_without_xattrs_are_refused_saying_why(
+    no_xattr_dir: Path,  # noqa: F811
+) -> None:
+    root = _cache_without_xattrs(no_xattr_dir / "cache")
+    cache = open_cache(root)
+    entry = next(e for e in cache.scan().entries if e.id == A)
+    with pytest.raises(CacheError) as info:
+        list(cache.write_metadata([MetadataUpdate(entry, hits=5)]))
+    assert str(info.value) == (
+        f"{root} is on a filesystem without user xattrs: hits cannot be written."
+    )
+    assert os.listxattr(root / A) == [] and (root / A).read_bytes() == b"x" * 10
