@@ -45,16 +45,19 @@ SERVICE_VALUES = {
 }
 
 #: The code that differs by database server: its URLs and drivers, the errors of each
-#: server, its locking writes.  The rest reaches the central database through
-#: SQLAlchemy's core, the same statements for every dialect.
+#: server, its locking writes, and the order a server gives rows last accessed at the
+#: same time (``central_rows.settle_tie_at_cut``: on SQLite it is table order, which the
+#: listing has already, so only the other servers see a mistake there).  The rest
+#: reaches the central database through SQLAlchemy's core, the same statements for
+#: every dialect.
 _DIALECTS = (
+    "inspector.core.drivers.glance.central_rows",
     "inspector.core.drivers.glance.central_writes",
     "inspector.core.glance_db",
     "inspector.core.glance_db_errors",
 )
 _CENTRAL_DB = (
     *_DIALECTS,
-    "inspector.core.drivers.glance.central_rows",
     "inspector.core.drivers.glance.centralized_db",
     "inspector.core.drivers.glance.probe",
     "inspector.core.fleet",
