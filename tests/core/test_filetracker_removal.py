@@ -19,7 +19,7 @@ import pytest
 from inspector.core import CacheSource, actions
 from inspector.core.journal import read_journal
 from inspector.core.session import read
-from tests.filetracker_service import FiletrackerStore
+from tests.filetracker_service import FiletrackerStore, store_layout
 from tests.writers.filetracker import require_filetracker
 
 pytestmark = pytest.mark.glance
@@ -110,6 +110,19 @@ def test_what_changed_since_the_listing_is_left_alone_and_said(
     assert not (files / "u").exists()  # e.in and its emptied directories
     assert not (files / "w").exists() and target.read_bytes() == b"T" * 999
     assert sorted(p.name for p in files.iterdir()) == ["p", "q", "s", "t"]  # p: emptied by another
+    # The lock files of the names gone or deleted went with their emptied directories, as
+    # the client's delete_file leaves them; those of the names left alone stay.
+    assert {p for p in store_layout(store.cache_dir) if p.startswith("locks/")} == {
+        "locks/",
+        "locks/tree.lock",
+        "locks/q/",
+        "locks/q/r/",
+        "locks/q/r/b.in",
+        "locks/s/",
+        "locks/s/c.in",
+        "locks/t/",
+        "locks/t/d.in",
+    }
     [change] = read_journal(journal_file).records
     assert sorted((e.id, e.outcome, e.reason) for e in change.entries) == [
         ("/g/h/i.in", "gone", None),
