@@ -13,8 +13,8 @@ import pytest
 
 from inspector.core import read
 from inspector.core.audit import audit
-from inspector.core.model import State
 from inspector.core.drivers.mounts import mount_of, parse_mountinfo
+from inspector.core.model import State
 from inspector.core.problems import ProblemKind
 from inspector.core.source import CacheSource
 from tests.glance_service import GlanceService

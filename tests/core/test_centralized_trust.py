@@ -231,7 +231,10 @@ def test_a_record_of_a_node_names_the_node_in_each_entry(
         doc = save(reading)
     finally:
         reading.driver.close()
-    assert (doc["cache-settings"]["kind"], doc["cache-settings"]["node"]) == ("centralized_db", ONE)
+    assert (doc["cache-settings"]["kind"], doc["cache-settings"]["node"]) == (
+        "centralized_db",
+        ONE,
+    )
     assert sorted((e["id"], e["node"]) for e in doc["cache-entries"]) == [
         (image_id, ONE) for image_id in CACHED[:2]
     ]

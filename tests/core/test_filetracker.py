@@ -327,7 +327,6 @@ def test_a_store_its_user_can_write_is_read_writable(store: FiletrackerStore) ->
         reading.driver.close()
 
 
-
 def _store_to_verify(tmp_path: Path) -> tuple[FiletrackerStore, dict[str, bytes]]:
     store = FiletrackerStore(tmp_path / "store")
     contents = {"/XML/data.xml": b"<x/>", "/Xray.in": b"x" * 100, "/plain.in": b"p"}
