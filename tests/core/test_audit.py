@@ -14,6 +14,7 @@ import pytest
 from inspector.core import read
 from inspector.core.audit import audit
 from inspector.core.drivers.mounts import mount_of, parse_mountinfo
+from inspector.core.model import State
 from inspector.core.problems import ProblemKind
 from inspector.core.source import CacheSource
 from tests.glance_service import GlanceService
@@ -301,3 +302,27 @@ def test_core_audit_names_entries_for_the_window(glance: GlanceService, tmp_path
     assert report.counts() == {ProblemKind.IN_TWO_STATES: 1}
     assert not report.clean
     assert QUEUED != FAILED  # the typical cache's other entries are not problems
+
+
+def test_each_problem_names_its_entry_and_state_for_the_window(
+    glance: GlanceService, tmp_path: Path
+) -> None:
+    """The Problems view shows each problem's state, and a repair acts on its entry."""
+    root = _broken(glance, tmp_path)
+    reading = read(CacheSource.at(root))
+    try:
+        report = audit(reading)
+    finally:
+        reading.driver.close()
+    found = [(str(p.kind), p.id, p.state, p.entry and p.entry.id) for p in report.problems]
+    expected = [
+        ("row-without-file", CACHED[2]),
+        ("file-without-row", CACHED[3]),
+        ("size-mismatch", CACHED[4]),
+        ("empty-file", CACHED[5]),
+        ("not-an-image", "notes.txt"),
+        ("stray-symlink", IDS[15]),
+    ]
+    if glance.kind == "xattr":  # no rows: no row without its file, no size recorded
+        expected = [(k, i) for k, i in expected if k not in {"row-without-file", "size-mismatch"}]
+    assert found == [(kind, i, State.CACHED, i) for kind, i in expected]

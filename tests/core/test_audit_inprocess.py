@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from inspector.cli import main
+from inspector.core import CacheSource, read
+from inspector.core.audit import audit as audit_reading
 from tests.core.test_audit import INJECTIONS, mounted
 from tests.glance_service import GlanceService
 from tests.trust_caches import CACHED, IDS, age, copy_of, data, sql, typical
@@ -259,4 +261,74 @@ def test_the_cache_directorys_own_layout_is_audited(glance: GlanceService, tmp_p
             "id": "invalid/",
             "detail": "Glance's invalid/ is a symbolic link: nothing in it is read or changed",
         },
+    ]
+
+
+def test_a_stray_symlink_and_a_queued_copy_in_an_xattr_cache_are_one_problem_each(
+    tmp_path: Path,
+) -> None:
+    """Neither has a ``user.hits`` of its own to lack: the link is not followed, and the
+    queued copy is no cached file."""
+    glance = GlanceService("xattr", str(tmp_path / "cache"))
+    typical(glance)
+    root = Path(glance.path)
+    (tmp_path / "outside.img").write_bytes(b"not from glance")
+    os.symlink(tmp_path / "outside.img", root / IDS[15])
+    (root / "queue" / CACHED[1]).touch()
+    for path in (root / IDS[15], root / "queue" / CACHED[1]):
+        age(path, 3600)
+    code, doc = audit(root)
+    assert code == 1
+    assert [(p["kind"], p["id"]) for p in doc["problems"]] == [
+        ("in-two-states", CACHED[1]),
+        ("stray-symlink", IDS[15]),
+    ]
+    assert doc["warnings"] == []
+
+
+def test_every_image_without_user_hits_is_told_among_strays_and_vanished_files(
+    tmp_path: Path,
+) -> None:
+    """Stray names lack ``user.hits`` too (each is told as no image, once); an image file
+    removed after the reading is passed over, and the audit goes on to the rest."""
+    glance = GlanceService("xattr", str(tmp_path / "cache"))
+    typical(glance)
+    root = Path(glance.path)
+    strays = ["notes.txt", "README", "core.4242"]
+    for name in strays:
+        (root / name).write_text("who put this here?")
+    for image_id in CACHED[:-1]:  # one keeps it: a cache without any is a centralized_db node's
+        os.removexattr(root / image_id, "user.hits")
+    for name in [*strays, *CACHED]:
+        age(root / name, 3600)
+    reading = read(CacheSource.at(root))
+    try:
+        hitless = [e.id for e in reading.snapshot.entries if e.id in CACHED[:-1]]
+        (root / hitless[0]).unlink()  # gone since the listing (Glance pruned it, say)
+        report = audit_reading(reading)
+    finally:
+        reading.driver.close()
+    assert [(str(p.kind), p.id) for p in report.problems] == [
+        *[("file-without-row", i) for i in sorted(hitless[1:])],
+        *[("not-an-image", name) for name in sorted(strays)],
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a directory named as one of Glance's own files is not reported, though Glance "
+    "cannot take its lock file there (oslo.concurrency: IsADirectoryError)",
+)
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_a_directory_where_glance_keeps_a_lock_file_is_reported(
+    glance: GlanceService, tmp_path: Path
+) -> None:
+    """Glance's sqlite driver makes the cache directory oslo.concurrency's lock_path: the
+    cache API's prune takes ``glance-cache-prune`` there, and fails on a directory."""
+    glance.cache(CACHED[0], data(0))
+    (Path(glance.path) / "glance-cache-prune").mkdir()
+    code, doc = audit(glance.path)
+    assert code == 1
+    assert [(p["kind"], p["id"]) for p in doc["problems"]] == [
+        ("not-an-image", "glance-cache-prune/")
     ]

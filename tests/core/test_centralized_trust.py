@@ -224,3 +224,45 @@ def test_a_file_gone_since_the_preview_keeps_its_row_and_the_journal_says_why(
         (CACHED[0], "gone", "its file is gone: row left alone"),
         (CACHED[1], "updated", None),
     ]
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_the_only_node_of_a_database_is_written_without_being_named(
+    glance_db_url: str, central_nodes: Any
+) -> None:
+    """Opened without ``--node`` (the database records one node), a write goes to that
+    node's rows: no other node is recorded for it."""
+    from inspector.core import open_source
+
+    one: CentralNode = central_nodes(glance_db_url, ONE)
+    one.cache(CACHED[0], data(0))
+    one.delete_cache_row(CACHED[0])
+    driver = open_source(CacheSource(path=Path(one.path), db_url=glance_db_url))
+    entry = make_entry(CACHED[0], State.CACHED, len(data(0)), None, None, None)
+    [outcome] = driver.write_metadata([MetadataUpdate(entry, hits=7, create=True)])
+    assert outcome.status is OutcomeStatus.UPDATED
+    assert rows(glance_db_url, "SELECT node_reference_url FROM node_reference") == [
+        {"node_reference_url": ONE}
+    ]
+    assert one.hit_count(CACHED[0]) == 7
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_a_record_of_a_node_names_the_node_in_each_entry(
+    glance_db_url: str, central_nodes: Any
+) -> None:
+    one: CentralNode = central_nodes(glance_db_url, ONE)
+    for n, image_id in enumerate(CACHED[:2]):
+        one.cache(image_id, data(n))
+    reading = read(source(one))
+    try:
+        doc = save(reading)
+    finally:
+        reading.driver.close()
+    assert (doc["cache-settings"]["kind"], doc["cache-settings"]["node"]) == (
+        "centralized_db",
+        ONE,
+    )
+    assert sorted((e["id"], e["node"]) for e in doc["cache-entries"]) == [
+        (image_id, ONE) for image_id in CACHED[:2]
+    ]

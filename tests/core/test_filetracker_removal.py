@@ -19,7 +19,7 @@ import pytest
 from inspector.core import CacheSource, actions
 from inspector.core.journal import read_journal
 from inspector.core.session import read
-from tests.filetracker_service import FiletrackerStore
+from tests.filetracker_service import FiletrackerStore, store_layout
 from tests.writers.filetracker import require_filetracker
 
 pytestmark = pytest.mark.glance
@@ -29,20 +29,30 @@ def test_a_name_whose_lock_cannot_be_made_is_left_alone(
     tmp_path: Path, journal_file: Path
 ) -> None:
     """The client takes ``locks/<name>`` before it deletes ``files/<name>``: where that
-    lock cannot be made, or would be the store's own ``locks/tree.lock``, nothing is
-    deleted."""
+    lock cannot be made (a file where a folder of it should be, at any depth; the lock
+    file itself a symbolic link, never followed), or would be the store's own
+    ``locks/tree.lock``, nothing is deleted."""
     require_filetracker()
     store = FiletrackerStore(tmp_path / "store")
     store.put("/x/y.in", b"y" * 10, version=1_000)
+    store.put("/a/b/c.in", b"c" * 15, version=1_000)
+    store.put("/l.in", b"l" * 5, version=1_000)
     store.put("/tree.lock", b"t" * 20, version=1_000)
     store.put("/z.in", b"z" * 30, version=1_000)
     reading = read(CacheSource.at(store.cache_dir))
-    locks = Path(store.lock_path("/x/y.in")).parent
-    shutil.rmtree(locks)
-    locks.write_text("not a directory")  # locks/x is a file: locks/x/y.in cannot be made
+    for name in ("/x/y.in", "/a/b/c.in"):  # locks/x, locks/a/b: files, not folders
+        locks = Path(store.lock_path(name)).parent
+        shutil.rmtree(locks)
+        locks.write_text("not a directory")
+    outside = tmp_path / "outside"
+    outside.write_bytes(b"o" * 7)
+    os.unlink(store.lock_path("/l.in"))
+    os.symlink(outside, store.lock_path("/l.in"))
     result = actions.delete(reading.driver, reading.snapshot.entries)
     assert (result.done, result.bytes_freed) == (1, 30)
     assert sorted((f.id, f.reason) for f in result.failures) == [
+        ("/a/b/c.in", "its lock file cannot be made: Not a directory"),
+        ("/l.in", "its lock file cannot be made: Too many levels of symbolic links"),
         (
             "/tree.lock",
             "its lock file would be the store's locks/tree.lock: the client cannot delete "
@@ -51,13 +61,36 @@ def test_a_name_whose_lock_cannot_be_made_is_left_alone(
         ("/x/y.in", "its lock file cannot be made: Not a directory"),
     ]
     assert Path(store.path("/x/y.in")).read_bytes() == b"y" * 10
+    assert Path(store.path("/a/b/c.in")).read_bytes() == b"c" * 15
+    assert Path(store.path("/l.in")).read_bytes() == b"l" * 5
+    assert outside.read_bytes() == b"o" * 7 and os.path.islink(store.lock_path("/l.in"))
     assert store.get("/tree.lock") == b"t" * 20
     [change] = read_journal(journal_file).records
     assert sorted((e.id, e.outcome) for e in change.entries) == [
+        ("/a/b/c.in", "failed"),
+        ("/l.in", "failed"),
         ("/tree.lock", "failed"),
         ("/x/y.in", "failed"),
         ("/z.in", "deleted"),
     ]
+
+
+def test_a_store_whose_tree_lock_is_no_file_is_not_changed(tmp_path: Path) -> None:
+    """Every client takes ``locks/tree.lock`` before it makes or removes a lock file: where
+    it is a directory, the job ends at once, saying why, and deletes nothing."""
+    require_filetracker()
+    store = FiletrackerStore(tmp_path / "store")
+    store.put("/x.in", b"x" * 10, version=1_000)
+    reading = read(CacheSource.at(store.cache_dir))
+    tree_lock = Path(store.cache_dir) / "locks" / "tree.lock"
+    tree_lock.unlink()
+    tree_lock.mkdir()
+    result = actions.delete(reading.driver, reading.snapshot.entries)
+    assert (result.done, result.failures) == (0, ())
+    assert result.error == (
+        f"{store.cache_dir}/locks cannot be used for the client's locks: Is a directory."
+    )
+    assert store.names() == {"/x.in@1000"}
 
 
 def test_what_changed_since_the_listing_is_left_alone_and_said(
@@ -110,6 +143,19 @@ def test_what_changed_since_the_listing_is_left_alone_and_said(
     assert not (files / "u").exists()  # e.in and its emptied directories
     assert not (files / "w").exists() and target.read_bytes() == b"T" * 999
     assert sorted(p.name for p in files.iterdir()) == ["p", "q", "s", "t"]  # p: emptied by another
+    # The lock files of the names gone or deleted went with their emptied directories, as
+    # the client's delete_file leaves them; those of the names left alone stay.
+    assert {p for p in store_layout(store.cache_dir) if p.startswith("locks/")} == {
+        "locks/",
+        "locks/tree.lock",
+        "locks/q/",
+        "locks/q/r/",
+        "locks/q/r/b.in",
+        "locks/s/",
+        "locks/s/c.in",
+        "locks/t/",
+        "locks/t/d.in",
+    }
     [change] = read_journal(journal_file).records
     assert sorted((e.id, e.outcome, e.reason) for e in change.entries) == [
         ("/g/h/i.in", "gone", None),
@@ -126,6 +172,15 @@ def test_what_changed_since_the_listing_is_left_alone_and_said(
     ]
 
 
+def _locks_of_nobody(store: FiletrackerStore) -> Path:
+    """The store's ``locks/`` made anew, owned by nobody (a service account), empty."""
+    locks = Path(store.cache_dir) / "locks"
+    shutil.rmtree(locks)
+    locks.mkdir()
+    os.chown(locks, 65534, 65534)
+    return locks
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root makes lock files for another user")
 def test_lock_files_made_as_root_go_to_the_owner_of_locks(tmp_path: Path) -> None:
     """The client, run by the store's owner, must be able to take them afterwards."""
@@ -133,10 +188,7 @@ def test_lock_files_made_as_root_go_to_the_owner_of_locks(tmp_path: Path) -> Non
     store = FiletrackerStore(tmp_path / "store")
     store.put("/deep/er/x.in", b"x" * 10, version=1_000)
     store.put("/deep/er/y.in", b"y" * 10, version=1_000)
-    locks = Path(store.lock_path("/deep/er/x.in")).parents[2]  # locks/
-    shutil.rmtree(locks)
-    locks.mkdir()
-    os.chown(locks, 65534, 65534)  # the store's owner: nobody, as a service account
+    locks = _locks_of_nobody(store)
     reading = read(CacheSource.at(store.cache_dir))
     seen: set[tuple[str, int, int]] = set()
     modes: dict[str, int] = {}
@@ -153,3 +205,29 @@ def test_lock_files_made_as_root_go_to_the_owner_of_locks(tmp_path: Path) -> Non
     assert "tree.lock" in {name for name, _, _ in seen}  # held while the job runs
     assert {(uid, gid) for _, uid, gid in seen} == {(65534, 65534)}
     assert modes["tree.lock"] == 0o600  # the client's own lock files are its user's alone
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root makes lock files for another user")
+def test_a_lock_file_left_after_the_job_is_the_owners_with_the_clients_modes(
+    tmp_path: Path,
+) -> None:
+    """A name left alone keeps the lock file made for it, and the folders made on its way:
+    the client's own (``mkdir`` 0700, lock files 0600), owned as ``locks/`` is."""
+    require_filetracker()
+    store = FiletrackerStore(tmp_path / "store")
+    store.put("/deep/er/x.in", b"x" * 10, version=1_000)
+    locks = _locks_of_nobody(store)
+    reading = read(CacheSource.at(store.cache_dir))
+    os.utime(store.path("/deep/er/x.in"), (2_000, 2_000))  # another version since the listing
+    result = actions.delete(reading.driver, reading.snapshot.entries)
+    assert (result.done, result.gone) == (1, 1)
+    found = {}
+    for p in sorted(locks.rglob("*")):
+        st = p.lstat()
+        found[str(p.relative_to(locks))] = (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+    assert found == {
+        "deep": (0o700, 65534, 65534),
+        "deep/er": (0o700, 65534, 65534),
+        "deep/er/x.in": (0o600, 65534, 65534),
+        "tree.lock": (0o600, 65534, 65534),
+    }

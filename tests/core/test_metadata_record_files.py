@@ -187,6 +187,12 @@ def test_a_malformed_entry_is_refused_with_its_number_and_reason(
     )
 
 
+def _exported(cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    record = tmp_path / "record.json"
+    assert cli(capsys, "export", cache.path, "-o", str(record))[0] == 0
+    return record
+
+
 @pytest.mark.parametrize("kind", ["sqlite"])
 def test_a_legacy_row_accessed_at_the_epoch_goes_through_a_record(
     cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -194,10 +200,41 @@ def test_a_legacy_row_accessed_at_the_epoch_goes_through_a_record(
     """Rows of older Glance releases carry ``last_accessed = 0``: exported as 0 ns, and the
     record reads back."""
     cache.sql("UPDATE cached_images SET last_accessed = 0 WHERE image_id = ?", CACHED[0])
-    record = tmp_path / "record.json"
-    assert cli(capsys, "export", cache.path, "-o", str(record))[0] == 0
+    record = _exported(cache, tmp_path, capsys)
     [legacy] = [e for e in json.loads(record.read_text())["cache-entries"] if e["id"] == CACHED[0]]
     assert legacy["last_accessed_ns"] == 0
     code, out, err = cli(capsys, "import", cache.path, str(record), "--dry-run", "--json")
     assert (code, err) == (0, "")
     assert json.loads(out)["unchanged"] == 3
+
+
+@pytest.mark.parametrize("kind", ["xattr"])
+def test_a_file_modified_at_the_epoch_goes_through_a_record(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An image file whose mtime is 0 (unpacked from an archive that kept none): exported
+    as 0 ns, and the record reads back."""
+    path = Path(cache.path, CACHED[0])
+    os.utime(path, ns=(os.stat(path).st_atime_ns, 0))
+    record = _exported(cache, tmp_path, capsys)
+    [entry] = [e for e in json.loads(record.read_text())["cache-entries"] if e["id"] == CACHED[0]]
+    assert entry["last_modified_ns"] == 0
+    code, out, err = cli(capsys, "import", cache.path, str(record), "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["unchanged"] == 3
+
+
+@pytest.mark.parametrize("kind", ["xattr"])
+def test_an_import_gives_an_image_without_user_hits_the_one_glance_sets(
+    cache: GlanceService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its record knows no hits either: the import makes the ``user.hits`` Glance's commit
+    makes (0), so that Glance counts the image's next read."""
+    path = Path(cache.path, CACHED[2])
+    os.removexattr(path, "user.hits")
+    record = _exported(cache, tmp_path, capsys)
+    code, _, err = cli(capsys, "import", cache.path, str(record), "--yes", "--json")
+    assert (code, err) == (0, "")
+    assert os.getxattr(path, "user.hits") == b"0"
+    cache.read(CACHED[2])
+    assert cache.hit_count(CACHED[2]) == 1

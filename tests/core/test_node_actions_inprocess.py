@@ -272,3 +272,15 @@ def test_a_nodes_own_prune_asks_first_and_runs_though_its_listing_is_under_the_t
     result = cli_json(capsys, "prune", "--api", node.url, "--yes")
     assert (result["action"], result["done"], result["by_service"]) == ("prune", 2, True)
     assert node.cached_ids() == [new]
+
+
+def test_a_record_of_a_live_node_has_no_path(
+    shared_glance_node: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read through the node's cache API, there is no directory to name: ``path`` is null,
+    the source is the node's URL."""
+    node = shared_glance_node
+    code, out, err = cli(capsys, "export", "--api", node.url, "-o", "-")
+    assert (code, err) == (0, "")
+    settings = json.loads(out)["cache-settings"]
+    assert (settings["kind"], settings["source"], settings["path"]) == ("api", node.url, None)
