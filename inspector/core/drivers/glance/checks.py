@@ -27,8 +27,9 @@ def is_image_id(name: str) -> bool:
 def layout_problems(
     path: Path, state_dirs: Collection[str], is_own: Callable[[str], bool]
 ) -> list[Problem]:
-    """What the scan cannot show as entries: directories Glance does not use, and
-    state directories that are symlinks or not directories (nothing in them is read)."""
+    """What the scan cannot show as entries: directories Glance does not use or that
+    stand where Glance makes a file of its own (a lock), and state directories that are
+    symlinks or not directories (nothing in them is read)."""
     found: list[Problem] = []
     try:
         fd = open_dir_noatime(path)
@@ -62,13 +63,18 @@ def layout_problems(
                         f"where Glance keeps its {name}/ directory there is a file",
                     )
                 )
-        elif stat.S_ISDIR(st.st_mode) and not is_own(name):
+        elif stat.S_ISDIR(st.st_mode):
             found.append(
                 Problem(
                     ProblemKind.NOT_AN_IMAGE,
                     f"{name}/",
-                    "a directory Glance does not use (it keeps only incomplete/, invalid/ "
-                    "and queue/ here): left alone",
+                    # A lock file's name (glance-cache-prune, tasks, ...), the xattr
+                    # probe's, the database's: Glance cannot make that file here.
+                    f"a directory in place of Glance's own file {name} (a lock, the xattr "
+                    "probe or the database), so Glance fails to use it: left alone"
+                    if is_own(name)
+                    else "a directory Glance does not use (it keeps only incomplete/, "
+                    "invalid/ and queue/ here): left alone",
                 )
             )
     return found
