@@ -131,14 +131,43 @@ class ChecksumFileError(CacheError):
 
 
 def parse_checksums(text: str, name: str = "the checksum file") -> dict[str, tuple[str, str]]:
-    """``{id: (algorithm, digest)}`` from md5sum/sha256sum/sha512sum output.
+    """``{id: (algorithm, digest)}`` from md5sum/sha256sum/sha512sum output, each
+    file named by its last path component (a Glance image id).
 
-    A line names a file (its last path component is the image id) in the GNU
-    form (``digest  name``, ``digest *name``) or the ``--tag`` form
-    (``SHA256 (name) = digest``).  Blank lines and ``#`` comments are skipped;
-    any other line that is not one of these refuses the whole file, naming it.
+    A line names a file in the GNU form (``digest  name``, ``digest *name``) or
+    the ``--tag`` form (``SHA256 (name) = digest``).  Blank lines and ``#``
+    comments are skipped; any other line that is not one of these refuses the
+    whole file, naming it.
     """
-    found: dict[str, tuple[str, str]] = {}
+    return _by_last(checksum_lines(text, name))
+
+
+def _by_last(lines: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
+    return {file.rstrip("/").rsplit("/", 1)[-1]: (alg, digest) for file, alg, digest in lines}
+
+
+def by_path(lines: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
+    """``{"/dir/file": (algorithm, digest)}`` for ids that are paths (Filetracker's).
+
+    A name is found by any tail of it, so that ``sha256sum`` run in the store's
+    ``files/``, above it, or with absolute paths all serve: ``p/a.in``,
+    ``./p/a.in`` and ``/srv/store/files/p/a.in`` all name ``/p/a.in``.  Where two
+    names share a tail, the one with fewer directories before it names it.
+    """
+    best: dict[str, tuple[int, tuple[str, str]]] = {}
+    for file, algorithm, digest in lines:
+        parts = [p for p in file.split("/") if p not in ("", ".")]
+        for extra in range(len(parts)):
+            key = "/" + "/".join(parts[extra:])
+            if key not in best or extra < best[key][0]:
+                best[key] = (extra, (algorithm, digest))
+    return {key: found for key, (_extra, found) in best.items()}
+
+
+def checksum_lines(text: str, name: str = "the checksum file") -> list[tuple[str, str, str]]:
+    """``(file, algorithm, digest)`` of each line of a checksum file, the file's name as
+    the line gives it; see :func:`parse_checksums`."""
+    found: list[tuple[str, str, str]] = []
     for n, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -163,7 +192,7 @@ def parse_checksums(text: str, name: str = "the checksum file") -> dict[str, tup
         entry_name = m.group("name")
         if m.group("escaped"):
             entry_name = entry_name.replace("\\n", "\n").replace("\\\\", "\\")
-        found[entry_name.rstrip("/").rsplit("/", 1)[-1]] = (algorithm, digest)
+        found.append((entry_name, algorithm, digest))
     return found
 
 
@@ -175,8 +204,15 @@ def checksum_file_source(path: str | os.PathLike[str]) -> Origin:
             text = f.read().decode("utf-8", "surrogateescape")
     except OSError as exc:
         raise ChecksumFileError(f"{shown} cannot be read: {reason_of(exc)}.") from None
-    table = parse_checksums(text, shown)
-    return Origin(f"checksum file {Path(shown).name}", table.get)
+    lines = checksum_lines(text, shown)
+    by_last = _by_last(lines)
+    paths = by_path(lines)
+
+    def lookup(entry_id: str) -> tuple[str, str] | None:
+        # A Filetracker name is a path: found by its whole path, never by its last part.
+        return paths.get(entry_id) if entry_id.startswith("/") else by_last.get(entry_id)
+
+    return Origin(f"checksum file {Path(shown).name}", lookup)
 
 
 def entry_checksum_source(entries: Iterable[Entry]) -> Origin:

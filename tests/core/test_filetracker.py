@@ -346,11 +346,6 @@ def test_verify_reads_each_file_under_its_own_name(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a checksum file is looked up by the last part of each name, a Filetracker id is "
-    "a whole path: no file of a store ever has an expected digest from one",
-)
 def test_verify_finds_a_store_files_digest_in_a_checksum_file(tmp_path: Path) -> None:
     """``sha256sum`` run in ``files/`` names each file by its path there."""
     store, contents = _store_to_verify(tmp_path)
