@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +22,7 @@ from inspector.core.fleet import MAX_WORKERS, SourceReading, read_all, read_each
 from inspector.core.source import CacheOptions
 from tests.core.offline_nodes import Listener, closed_url, no_credentials  # noqa: F401
 from tests.glance_service import GlanceService
+from tests.services.tcp_proxy import TcpProxy
 from tests.trust_caches import IDS, data
 
 
@@ -175,3 +178,33 @@ def test_stopping_early_waits_for_no_read_and_starts_no_other(
     assert stopping < 0.3  # not the 0.6 s the silent node's read takes
     assert asked == 1  # the second silent node was never read
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_reading_taken_keeps_its_nodes_connection_and_one_nobody_took_lets_it_go(
+    shared_glance_node: Any,
+) -> None:
+    """The caller stops after the first of two readings of a live node (each through a
+    proxy of its own, which sees the inspector's connections): the reading it took keeps
+    its connection for the actions that follow; the one still being read when it stopped
+    lets its connection go once done."""
+    with TcpProxy([shared_glance_node.url]) as taken, TcpProxy([shared_glance_node.url]) as left:
+        results = read_each(
+            [CacheSource.node_api(taken.url), CacheSource.node_api(left.url)], max_workers=1
+        )
+        n, first = next(results)
+        assert (n, first.error) == (0, None) and first.reading is not None
+        assert wait_for(lambda: left.accepted > 0)  # the second reading is under way
+        results.close()
+        try:
+            assert wait_for(lambda: left.open == 0)  # done, and closed by nobody's hand
+            assert taken.open == 1
+        finally:
+            first.reading.driver.close()
+        assert wait_for(lambda: taken.open == 0)
