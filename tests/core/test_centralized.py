@@ -273,7 +273,7 @@ def test_image_records_give_names_and_flag_deleted_images(
     one.cache(uid(7), b"n" * 100)  # no record at all
     one.queue(uid(8))
     delete_image(glance_db_url, gone)
-    delete_image(glance_db_url, later, delayed=True)  # status pending_delete, row deleted
+    delete_image(glance_db_url, later, status="pending_delete")  # delayed_delete: row deleted
 
     driver = open_source(source(one))
     snap = driver.scan()

@@ -62,6 +62,17 @@ class Deployment:
         delete_image(url, self.retired)
 
 
+class Asked:
+    """A ``cancelled`` that never cancels: how many times it was asked."""
+
+    def __init__(self) -> None:
+        self.times = 0
+
+    def __call__(self) -> bool:
+        self.times += 1
+        return False
+
+
 @pytest.fixture
 def dep(glance_db_url: str, central_nodes: Callable[..., CentralNode]) -> Deployment:
     return Deployment(glance_db_url, central_nodes)
@@ -135,8 +146,16 @@ def test_a_limited_matrix_keeps_the_whole_fleets_counts(
         whole.images_on_one_node,
         whole.images_deleted,
     )
+    assert read_fleet(db, image_limit=1).images == whole.images[:1]
     assert read_fleet(db, image_limit=0).images == ()
     assert read_fleet(db, image_limit=99).images == whole.images
+
+    # cancelled is asked between statements and once per PARTITION matrix rows: before
+    # the nodes, the counts and the matrix, then once for its 8 rows; no matrix, no ask
+    for limit, asks in ((None, 4), (2, 4), (0, 2)):
+        asked = Asked()
+        assert read_fleet(db, image_limit=limit, cancelled=asked).images_total == 5
+        assert asked.times == asks, f"image_limit={limit}"
 
     # a node that has cached nothing yet is a node of the fleet: nothing is on every node
     central_nodes(dep.url, IDLE)
@@ -153,6 +172,27 @@ def test_a_limited_matrix_keeps_the_whole_fleets_counts(
 
 
 @pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_an_image_deleted_with_delayed_delete_is_deleted_in_glance(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    """With ``delayed_delete``, Glance deletes an image's record with the status
+    ``pending_delete`` (its data is scrubbed later): the record is deleted all the same."""
+    node = central_nodes(glance_db_url, ONE)
+    kept = create_image(glance_db_url, name="kept", data=b"k" * 300)["id"]
+    pending = create_image(glance_db_url, name="pending", data=b"p" * 400)["id"]
+    node.cache(kept, b"k" * 300)
+    node.cache(pending, b"p" * 400)
+    delete_image(glance_db_url, pending, status="pending_delete")
+    fleet = read_fleet(GlanceDatabase(glance_db_url))
+    want = {
+        kept: FleetImage(kept, "kept", "active", 300, (ONE,)),
+        pending: FleetImage(pending, "pending", "deleted", 400, (ONE,)),
+    }
+    assert fleet.images == tuple(want[i] for i in sorted(want))
+    assert fleet.deleted_in_glance() == [want[pending]] and fleet.images_deleted == 1
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
 def test_an_empty_database_and_a_cancelled_read(glance_db_url: str) -> None:
     db = GlanceDatabase(glance_db_url)
     assert read_fleet(db) == Fleet(db.display, (), (), 0)
@@ -162,9 +202,13 @@ def test_an_empty_database_and_a_cancelled_read(glance_db_url: str) -> None:
         asked.append(1)
         return len(asked) > 1
 
-    with pytest.raises(ScanCancelled):
+    with pytest.raises(ScanCancelled) as cancelled:
         read_fleet(db, cancelled=cancel_second)
     assert len(asked) == 2
+    assert str(cancelled.value) == "reading the fleet was cancelled"
+    nothing_cached = Asked()  # no image cached: no matrix is read, nor asked for
+    assert read_fleet(db, cancelled=nothing_cached).images == ()
+    assert nothing_cached.times == 2
     with pytest.raises(ValueError, match="negative"):
         read_fleet(db, image_limit=-1)
 

@@ -8,9 +8,12 @@ others go on.  ``tests/api/test_node_reading.py`` does the same with live nodes.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +22,7 @@ from inspector.core.fleet import MAX_WORKERS, SourceReading, read_all, read_each
 from inspector.core.source import CacheOptions
 from tests.core.offline_nodes import Listener, closed_url, no_credentials  # noqa: F401
 from tests.glance_service import GlanceService
+from tests.services.tcp_proxy import TcpProxy
 from tests.trust_caches import IDS, data
 
 
@@ -86,6 +90,13 @@ def test_read_only_readings_change_nothing(tmp_path: Path) -> None:
     alone = read_one(CacheSource.at(one.path), read_only=True)
     assert alone.reading is not None and not alone.reading.writable
     alone.reading.driver.close()
+    # Unless asked, a reading may change its cache.
+    assert read_one(CacheSource.at(one.path)).reading.writable  # type: ignore[union-attr]
+    each = [r for _, r in read_each([CacheSource.at(one.path), CacheSource.at(two.path)])]
+    assert [(r.reading.writable, r.reading.read_only_reason) for r in each if r.reading] == [
+        (True, ""),
+        (True, ""),
+    ]
 
 
 def test_no_sources_nothing_read() -> None:
@@ -134,3 +145,66 @@ def test_sources_read_at_once_are_at_most_the_workers(workers: int, at_once: int
     )
     assert all(r.unreachable for r in results)
     assert took < 4  # two waves of 1 s, not one source after another
+
+
+def test_stopping_early_waits_for_no_read_and_starts_no_other(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One reader: the cache is read first, a silent node is being read when the caller
+    stops, and a second silent node waits its turn.  The caller is not kept waiting for
+    the read under way, the waiting one never starts, and no error is logged."""
+    one, _ = two_caches(tmp_path)
+    node = Listener()
+    try:
+        silent = [
+            CacheSource.node_api(
+                f"http://127.0.0.1:{node.port}/n{i}", options=CacheOptions(timeout=0.6)
+            )
+            for i in range(2)
+        ]
+        results = read_each([CacheSource.at(one.path), *silent], max_workers=1)
+        n, first = next(results)
+        deadline = time.monotonic() + 5
+        while not node.accepted and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first silent node's read is under way
+        started = time.monotonic()
+        results.close()
+        stopping = time.monotonic() - started
+        time.sleep(1.5)  # the read under way gives up on its node after 0.6 s
+        asked = node.accepted
+    finally:
+        node.close()
+    assert (n, first.error) == (0, None)
+    assert stopping < 0.3  # not the 0.6 s the silent node's read takes
+    assert asked == 1  # the second silent node was never read
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_reading_taken_keeps_its_nodes_connection_and_one_nobody_took_lets_it_go(
+    shared_glance_node: Any,
+) -> None:
+    """The caller stops after the first of two readings of a live node (each through a
+    proxy of its own, which sees the inspector's connections): the reading it took keeps
+    its connection for the actions that follow; the one still being read when it stopped
+    lets its connection go once done."""
+    with TcpProxy([shared_glance_node.url]) as taken, TcpProxy([shared_glance_node.url]) as left:
+        results = read_each(
+            [CacheSource.node_api(taken.url), CacheSource.node_api(left.url)], max_workers=1
+        )
+        n, first = next(results)
+        assert (n, first.error) == (0, None) and first.reading is not None
+        assert wait_for(lambda: left.accepted > 0)  # the second reading is under way
+        results.close()
+        try:
+            assert wait_for(lambda: left.open == 0)  # done, and closed by nobody's hand
+            assert taken.open == 1
+        finally:
+            first.reading.driver.close()
+        assert wait_for(lambda: taken.open == 0)

@@ -29,6 +29,7 @@ from inspector.core.session import read
 from tests.api.helpers import images
 from tests.core.cli_inprocess import PROG, cli
 from tests.services.glance_db import CentralNode
+from tests.services.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.glance
 
@@ -151,6 +152,9 @@ def test_prune_and_clean_are_the_nodes_own_and_say_what_it_reports(
 def test_a_fleet_delete_takes_what_each_live_node_holds_and_says_what_it_does_not(
     glance_fleet: Any,
 ) -> None:
+    """First through a URL that is not a node's own (a load balancer in front of it),
+    which the fleet's act refuses with the reason and changes nothing through; then
+    through each node's own URL."""
     one, two = glance_fleet
     a, b = images(one, [1200, 3400])
     one.download(a)
@@ -158,6 +162,17 @@ def test_a_fleet_delete_takes_what_each_live_node_holds_and_says_what_it_does_no
     two.download(b)
     with CentralNode(glance_fleet.db_url, two.url, two.cache_dir) as glance_on_two:
         assert glance_on_two.queue(a)
+    with TcpProxy([one.url]) as lb:
+        [refused] = act_on_nodes([lb.url], FleetAction.DELETE, [a, b])
+    assert (refused.url, refused.result, refused.ok) == (lb.url, None, False)
+    assert refused.error in {
+        f"{lb.url} is not the URL Glance records for the node that answered: that node "
+        f"lists image {image_id} as cached, and Glance records it on {one.url}. Through a "
+        "load balancer (or another name for the node) each call reaches whichever node it "
+        "picks, and Glance acts on that node's cache: use the node's own URL (its "
+        "worker_self_reference_url, as recorded in node_reference)."
+        for image_id in (a, b)
+    }
     assert probe_nodes([one.url, two.url]) == [
         NodeState(one.url, 2, 4600, 0),
         NodeState(two.url, 1, 3400, 1),

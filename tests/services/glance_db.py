@@ -445,13 +445,12 @@ def create_image(
     return dict(_db_worker(db_url).call("create_image", values=record))
 
 
-def delete_image(db_url: str, image_id: str, delayed: bool = False) -> dict[str, Any]:
-    """Delete like Glance's v2 API: status ``deleted`` (props purged), then image_destroy.
+def delete_image(db_url: str, image_id: str, status: str = "deleted") -> dict[str, Any]:
+    """Delete like Glance's v2 API: ``status`` (props purged), then image_destroy.
 
-    ``delayed``: as with ``delayed_delete = True``, the status is ``pending_delete``
-    (the scrubber deletes the data later), the row deleted all the same.
+    ``status``: ``deleted``, or ``pending_delete`` as with ``delayed_delete`` (Glance's
+    ``Image.delete`` of an image with locations): the record is deleted all the same.
     """
-    status = "pending_delete" if delayed else "deleted"
     return dict(_db_worker(db_url).call("delete_image", image_id=image_id, status=status))
 
 
@@ -923,9 +922,10 @@ def _worker_child(conn: socket.socket) -> None:  # pragma: no cover - runs in a 
         return jsonable(db_api.image_create(ctx, dict(args["values"])))
 
     def op_delete_image(args: dict[str, Any]) -> Any:
-        # glance.db.ImageRepo.remove, after the domain model set status='deleted'
+        # glance.db.ImageRepo.remove, after the domain model set the status (Image.delete)
         image_id = args["image_id"]
-        db_api.image_update(ctx, image_id, {"status": args["status"]}, purge_props=True)
+        status = args.get("status", "deleted")
+        db_api.image_update(ctx, image_id, {"status": status}, purge_props=True)
         return jsonable(db_api.image_destroy(ctx, image_id))
 
     def op_get_image(args: dict[str, Any]) -> Any:

@@ -4,7 +4,8 @@ Each accepted connection goes to the next backend in turn and bytes are copied
 both ways until either side closes; what clients send is kept (``sent``), so a
 test can look at the requests as the nodes received them (their headers).  It
 stands for HAProxy in ``mode tcp``: the nodes behind it see real requests, and a
-client of the proxy's URL reaches whichever node the proxy picks.
+client of the proxy's URL reaches whichever node the proxy picks.  ``accepted`` counts
+the connections clients made, ``open`` those they have not closed yet.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class TcpProxy:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self.sent = bytearray()
+        self.accepted = 0
+        self.open = 0
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._closed = False
@@ -54,6 +57,8 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._sockets += [client, upstream]
+                self.accepted += 1
+                self.open += 1
             for src, dst, record in ((client, upstream, True), (upstream, client, False)):
                 threading.Thread(target=self._pipe, args=(src, dst, record), daemon=True).start()
 
@@ -67,11 +72,16 @@ class TcpProxy:
         except OSError:
             pass
         finally:
+            if record:  # the client closed its side (or the proxy is closing)
+                with self._lock:
+                    self.open -= 1
             with contextlib.suppress(OSError):
                 dst.shutdown(socket.SHUT_WR)
 
     def close(self) -> None:
         self._closed = True
+        with contextlib.suppress(OSError):  # wakes the accept() under way (close alone does not)
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         with self._lock:
             for s in self._sockets:
