@@ -117,11 +117,6 @@ def test_names_under_a_lock_folder_that_loops_are_free(store: FiletrackerStore) 
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a lock folder that is a symbolic link is taken for no lock file: names a client "
-    "holds through it are shown as free, not as unknown",
-)
 def test_a_name_locked_through_a_linked_lock_folder_is_not_shown_as_free(
     store: FiletrackerStore, tmp_path: Path
 ) -> None:

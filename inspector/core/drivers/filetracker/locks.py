@@ -25,6 +25,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import stat
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -98,12 +99,21 @@ def open_lock_dir(locks_fd: int, rel: str) -> int | None:
             if not noatime:
                 raise
             return os.open(target, _DIR, dir_fd=locks_fd)
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return None
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
+        if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise
+        # No directory here: a file (no client can lock under it), or a symbolic link,
+        # never followed here.  One that leads to a directory is where the client takes
+        # its locks: whether a name is held there is unknown.
+        try:
+            followed = os.stat(target, dir_fd=locks_fd)
+        except OSError:  # a link to nothing, or a loop: no client can lock there either
             return None
-        raise
+        if stat.S_ISDIR(followed.st_mode):
+            raise
+        return None
 
 
 @dataclass
