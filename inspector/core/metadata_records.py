@@ -93,7 +93,7 @@ def _save_settings(container: dict[str, Any], reading: Reading) -> None:
         "title": driver.title,
         "source": source.display_name(),
         "path": None if source.path is None else str(source.path),
-        "node": source.node,
+        "node": _node(reading),
         "sqlite_db": source.options.sqlite_db,
         "max_size": reading.limits.max_size,
         "stall_time": reading.limits.stall_time,
@@ -103,8 +103,14 @@ def _save_settings(container: dict[str, Any], reading: Reading) -> None:
     }
 
 
+def _node(reading: Reading) -> str | None:
+    """The node the reading is of: the one it found (a database's only node, opened
+    without naming it) before the one the source named."""
+    return reading.snapshot.node or reading.source.node
+
+
 def _save_entries(container: dict[str, Any], reading: Reading) -> None:
-    node = reading.source.node
+    node = _node(reading)
     extras = reading.driver.record_extras
     rows = []
     for e in reading.snapshot.entries:

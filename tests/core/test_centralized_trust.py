@@ -248,13 +248,16 @@ def test_the_only_node_of_a_database_is_written_without_being_named(
 
 
 @pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+@pytest.mark.parametrize("named", [True, False])
 def test_a_record_of_a_node_names_the_node_in_each_entry(
-    glance_db_url: str, central_nodes: Any
+    glance_db_url: str, central_nodes: Any, named: bool
 ) -> None:
+    """Named by ``--node``, or the database's only node found without it."""
     one: CentralNode = central_nodes(glance_db_url, ONE)
     for n, image_id in enumerate(CACHED[:2]):
         one.cache(image_id, data(n))
-    reading = read(source(one))
+    src = source(one) if named else CacheSource(path=Path(one.path), db_url=glance_db_url)
+    reading = read(src)
     try:
         doc = save(reading)
     finally:
