@@ -10,6 +10,7 @@ when asked to read or write).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -186,3 +187,17 @@ def test_the_password_is_blanked_in_every_form_the_driver_may_quote_it() -> None
         "in the URL ***, or as p/w%40d).",
     )
     assert "p%2Fw" not in db.display and "p/w@d" not in db.display
+
+
+def test_each_failure_is_logged_for_debugging_with_its_kind_and_never_the_password(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What ``--debug`` (the log) keeps of a failure: its kind, the database, the words."""
+    with caplog.at_level(logging.DEBUG, logger="inspector.core.glance_db"):
+        said(MYSQL, pymysql.err.OperationalError(1045, "Access denied for user 'glance'."))
+        said(SQLITE, sqlite3.OperationalError("database is locked"))
+    assert caplog.messages == [
+        f"database error (connect) on {MYSQL.display}: Access denied for user 'glance'",
+        f"database error (busy) on {SQLITE.display}: database is locked",
+    ]
+    assert "secret" not in caplog.text
