@@ -4,6 +4,7 @@ PostgreSQL and MariaDB, read and changed by the inspector, checked with Glance's
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -310,17 +312,41 @@ def test_image_records_on_a_sqlite_or_xattr_cache(
 ) -> None:
     image = create_image(glance_db_url, name="fedora", data=b"f" * 200)["id"]
     glance.cache(image, b"f" * 200)
+    glance.read(image, times=2)
     glance.cache(uid(1), b"x" * 10)
+    # An image of each state with its record, and a damaged row: all keep their fields.
+    queued, failed, damaged = (
+        create_image(glance_db_url, name=n, data=b"d" * 5)["id"]
+        for n in ("queued-one", "failed-one", "damaged-one")
+    )
+    glance.queue(queued)
+    glance.fail(failed, b"d" * 5, "checksum mismatch")
+    glance.cache(damaged, b"d" * 5)
+    if glance.kind == "sqlite":
+        glance.sql("UPDATE cached_images SET hits = 'x' WHERE image_id = ?", damaged)
+        md5 = hashlib.md5(b"f" * 200, usedforsecurity=False).hexdigest()  # as older Glance
+        glance.sql("UPDATE cached_images SET checksum = ? WHERE image_id = ?", md5, image)
     plain = open_source(CacheSource.at(glance.path)).scan()
     assert not plain.image_records and {e.name for e in plain.entries} == {None}
     with_db = CacheSource(path=Path(glance.path), db_url=glance_db_url)
     snap = open_source(with_db).scan()
     assert snap.driver == glance.kind and snap.image_records
-    assert {e.id: e.name for e in snap.entries} == {image: "fedora", uid(1): None}
+    assert {e.id: e.name for e in snap.entries} == {
+        image: "fedora",
+        uid(1): None,
+        queued: "queued-one",
+        failed: "failed-one",
+        damaged: "damaged-one",
+    }
+
+    def but_records(entries: Any) -> dict[str, Any]:
+        return {e.id: replace(e, name=None, image_status=None) for e in entries}
+
+    assert but_records(snap.entries) == but_records(plain.entries)
     # an unreachable database: the cache still lists, without names, and says why
     broken = CacheSource(path=Path(glance.path), db_url=f"sqlite:///{tmp_path}/missing.db")
     snap = open_source(broken).scan()
-    assert not snap.image_records and len(snap.entries) == 2
+    assert not snap.image_records and len(snap.entries) == 5
     assert any("image records were not read" in w for w in snap.warnings)
     assert not Path(tmp_path, "missing.db").exists()
 
