@@ -29,6 +29,7 @@ from inspector.core.session import read
 from tests.api.helpers import images
 from tests.core.cli_inprocess import PROG, cli
 from tests.services.glance_db import CentralNode
+from tests.services.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.glance
 
@@ -272,3 +273,39 @@ def test_a_nodes_own_prune_asks_first_and_runs_though_its_listing_is_under_the_t
     result = cli_json(capsys, "prune", "--api", node.url, "--yes")
     assert (result["action"], result["done"], result["by_service"]) == ("prune", 2, True)
     assert node.cached_ids() == [new]
+
+
+def test_a_queue_job_reads_the_nodes_listing_once_and_keeps_it_up_to_date(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """Glance's queueing rules are checked against the listing just read, which the job
+    keeps up to date as it queues: the node is asked for its cache once, not once per
+    id.  After the node changed its cache by itself (its own prune), it is read again."""
+    (node,) = glance_fleet_factory(1)
+    x, y, q = images(node, [1000, 2000, 10])
+    with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
+        assert glance_on_node.queue(q)  # queued on the node, never fetched
+    with TcpProxy([node.url]) as seen:  # keeps every request the inspector sends the node
+        reading = read(CacheSource.node_api(seen.url))
+        try:
+            first = actions.queue(reading.driver, [x, q, x])
+            listings = bytes(seen.sent).count(b"GET /v2/cache HTTP/")
+            node.wait_cached(x)
+            pruned = actions.prune(reading.driver, Plan(()))
+            second = actions.queue(reading.driver, [q, y])
+        finally:
+            reading.driver.close()
+    assert listings == 1  # the reading's own
+    assert first.queued == (x,)
+    assert [(f.id, f.reason) for f in first.failures] == [
+        (q, f"{q} is already queued on node {seen.url}."),
+        (x, f"{x} is already queued on node {seen.url}."),
+    ]
+    assert (pruned.done, pruned.error) == (0, None)  # under its maximum: nothing goes
+    assert second.queued == (y,)
+    assert [(f.id, f.reason) for f in second.failures] == [
+        (q, f"{q} is already queued on node {seen.url}.")
+    ]
+    node.wait_cached(y)
+    assert node.cached_ids() == sorted([x, y])
+    assert node.cache_state()["queued_images"] == [q]
