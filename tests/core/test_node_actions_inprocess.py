@@ -309,3 +309,37 @@ def test_a_queue_job_reads_the_nodes_listing_once_and_keeps_it_up_to_date(
     node.wait_cached(y)
     assert node.cached_ids() == sorted([x, y])
     assert node.cache_state()["queued_images"] == [q]
+
+
+def test_a_clear_counts_what_the_node_no_longer_lists_and_the_node_is_read_again_after(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    (node,) = glance_fleet_factory(1)
+    a, empty, q = images(node, [1200, 0, 10])
+    node.download(a)
+    node.download(empty)  # cached too, of 0 bytes
+    with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
+        assert glance_on_node.queue(q)
+    reading = read(CacheSource.node_api(node.url))
+    try:
+        cached = [e for e in reading.snapshot.entries if e.state is State.CACHED]
+        assert sorted((e.id, e.size) for e in cached) == sorted([(a, 1200), (empty, 0)])
+        cleared = actions.delete_all(reading.driver, State.CACHED, cached)
+        # The listing the queue rules read is the node's after the clear.
+        queued = actions.queue(reading.driver, [a, q])
+        node.wait_cached(a)
+        # Both states at once (the driver's clear without a state): each counts.
+        both = reading.driver.run_by_service(Action.DELETE)
+    finally:
+        reading.driver.close()
+    assert (cleared.done, cleared.bytes_freed, cleared.error) == (2, 1200, None)
+    assert queued.queued == (a,)
+    assert [(f.id, f.reason) for f in queued.failures] == [
+        (q, f"{q} is already queued on node {node.url}.")
+    ]
+    assert (both.count, both.freed) == (2, 1200)
+    assert both.remark == (
+        "Glance answers a clear without saying what it removed: 2 is what node "
+        f"{node.url} listed before and no longer lists."
+    )
+    assert node.cache_state() == {"cached_images": [], "queued_images": []}
