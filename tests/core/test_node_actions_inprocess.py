@@ -218,6 +218,15 @@ def test_a_delete_by_entry_takes_what_the_node_still_lists(
     assert one.cached_ids() == []
 
 
+def refused_by_policy(url: str, what: str) -> str:
+    """What the user reads when the node's policy (Glance's HTTP 403) refuses ``what``."""
+    return (
+        f"node {url} does not let these credentials {what} (HTTP 403): its policy gives the "
+        "cache API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
+        "list_cached_nodes) to admins by default."
+    )
+
+
 def test_a_delete_the_nodes_policy_refuses_ends_the_job_and_changes_nothing(
     glance_fleet_factory: Callable[..., Any],
 ) -> None:
@@ -237,11 +246,7 @@ def test_a_delete_the_nodes_policy_refuses_ends_the_job_and_changes_nothing(
     finally:
         reading.driver.close()
     assert (result.done, result.gone, result.failures) == (0, 0, ())
-    assert result.error == (
-        f"node {node.url} does not let these credentials delete {a} (HTTP 403): its policy "
-        "gives the cache API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
-        "list_cached_nodes) to admins by default."
-    )
+    assert result.error == refused_by_policy(node.url, f"delete {a}")
     assert node.cached_ids() == sorted([a, b])
 
 
@@ -343,3 +348,32 @@ def test_a_clear_counts_what_the_node_no_longer_lists_and_the_node_is_read_again
         f"{node.url} listed before and no longer lists."
     )
     assert node.cache_state() == {"cached_images": [], "queued_images": []}
+
+
+def test_each_change_the_nodes_policy_refuses_is_said_with_what_was_asked(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """An operator's policy.yaml may keep any of the cache API's calls to admins: the
+    refusal names the call (the image queued, the state cleared, the prune or the
+    clean), and the node keeps what it caches."""
+    (node,) = glance_fleet_factory(1)
+    a, b = images(node, [1200, 3400])
+    node.download(a)
+    policy = node.config_dir / "policy.yaml"
+    denied = ("cache_image", "cache_delete", "cache_prune", "cache_clean")
+    policy.write_text(policy.read_text() + "".join(f'"{rule}": "!"\n' for rule in denied))
+    reading = read(CacheSource.node_api(node.url))
+    try:
+        queued = actions.queue(reading.driver, [b])
+        cleared = actions.delete_all(reading.driver, State.CACHED, reading.snapshot.entries)
+        pruned = actions.prune(reading.driver, Plan(()))
+        cleaned = actions.clean(reading.driver, Plan(()))
+    finally:
+        reading.driver.close()
+    assert [(f.id, f.reason) for f in queued.failures] == [
+        (b, refused_by_policy(node.url, f"queue {b}"))
+    ]
+    assert cleared.error == refused_by_policy(node.url, "clear its cache")
+    assert pruned.error == refused_by_policy(node.url, "prune its cache")
+    assert cleaned.error == refused_by_policy(node.url, "clean its cache")
+    assert node.cached_ids() == [a] and node.cache_state()["queued_images"] == []
