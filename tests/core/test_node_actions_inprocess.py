@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from inspector.core import Action, CacheSource, actions
+from inspector.core import Action, CacheSource, actions, open_source
 from inspector.core.fleet_actions import FleetAction, NodeState, act_on_nodes, probe_nodes
 from inspector.core.journal import read_journal
 from inspector.core.model import State
@@ -377,3 +377,64 @@ def test_each_change_the_nodes_policy_refuses_is_said_with_what_was_asked(
     assert pruned.error == refused_by_policy(node.url, "prune its cache")
     assert cleaned.error == refused_by_policy(node.url, "clean its cache")
     assert node.cached_ids() == [a] and node.cache_state()["queued_images"] == []
+
+
+def test_a_url_that_is_not_the_nodes_own_is_read_only_and_says_why(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """The node's cache API acts on whichever node a call reaches: through another URL
+    (a load balancer, here in front of one node) the reading says which URL Glance
+    records for the node, and a delete changes nothing."""
+    (node,) = glance_fleet_factory(1)
+    (a,) = images(node, [1200])
+    node.download(a)
+    with TcpProxy([node.url]) as lb:
+        reading = read(CacheSource.node_api(lb.url))
+        try:
+            result = actions.delete(reading.driver, reading.snapshot.entries)
+        finally:
+            reading.driver.close()
+    why = (
+        f"{lb.url} is not the URL Glance records for the node that answered: that node lists "
+        f"image {a} as cached, and Glance records it on {node.url}. Through a load balancer "
+        "(or another name for the node) each call reaches whichever node it picks, and "
+        "Glance acts on that node's cache: use the node's own URL (its "
+        "worker_self_reference_url, as recorded in node_reference)."
+    )
+    assert (reading.writable, reading.read_only_reason) == (False, why)
+    assert (result.done, result.error) == (0, why)
+    assert node.cached_ids() == [a]
+
+
+def test_an_id_named_twice_is_deleted_once(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Glance answers a second DELETE of an image it no longer caches as a success: the
+    id named again is gone, not deleted again, and its bytes are freed once."""
+    (node,) = glance_fleet_factory(1)
+    a, b = images(node, [1200, 3400])
+    node.download(a)
+    node.download(b)
+    done = cli_json(capsys, "delete", "--api", node.url, a, a, "--yes")
+    assert (done["done"], done["gone"], done["bytes_freed"]) == (2, 1, 1200)  # gone: done too
+    assert node.cached_ids() == [b]
+
+
+def test_a_node_without_the_clean_and_prune_api_is_not_asked_to_clean_or_prune(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """A node that speaks the image API only up to v2.17 (as Glance 33 does when it keeps
+    no cache, and older releases did with one) has no POST /v2/cache/prune or clean."""
+    (node,) = glance_fleet_factory(
+        1, extra_conf={"DEFAULT": {"image_cache_dir": ""}, "paste_deploy": {"flavor": ""}}
+    )
+    for action in (Action.PRUNE, Action.CLEAN):
+        driver = open_source(CacheSource.node_api(node.url))
+        try:
+            result = actions.run_by_service(driver, action, Plan(()))
+        finally:
+            driver.close()
+        assert result.error == (
+            f"node {node.url} speaks the image API up to v2.17: {action} through the cache "
+            "API needs v2.18 or newer."
+        )
