@@ -11,6 +11,7 @@ holds on disk.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -438,3 +439,30 @@ def test_a_node_without_the_clean_and_prune_api_is_not_asked_to_clean_or_prune(
             f"node {node.url} speaks the image API up to v2.17: {action} through the cache "
             "API needs v2.18 or newer."
         )
+
+
+def connections_to(port: int) -> int:
+    """This process's TCP connections to port ``port`` of this machine still open (in any
+    state: one the node closed stays open here until this side closes it)."""
+    sockets = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            sockets.add(os.readlink(f"/proc/self/fd/{fd}"))
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            count += remote_port == port and f"socket:[{fields[9]}]" in sockets
+    return count
+
+
+def test_closing_a_nodes_driver_closes_its_connection(shared_glance_node: Any) -> None:
+    """The connection is kept between calls, and closed with the driver (a window or a
+    fleet reads many nodes: none is left holding a socket on each)."""
+    port = int(shared_glance_node.url.rsplit(":", 1)[1])
+    before = connections_to(port)  # the session's node: other tests' readings may hold some
+    reading = read(CacheSource.node_api(shared_glance_node.url))
+    assert connections_to(port) > before
+    reading.driver.close()
+    assert connections_to(port) <= before
