@@ -13,6 +13,8 @@ import time
 import pytest
 
 from inspector.core import Action, CacheSource, open_source, read
+from inspector.core.errors import ActionNotSupportedError
+from inspector.core.model import State
 from tests.glance_service import GlanceService
 from tests.trust_caches import CACHED, FAILED, QUEUED, data
 
@@ -55,5 +57,24 @@ def test_the_remarks_a_preview_carries_for_what_the_node_does_itself() -> None:
             "cannot be shown before it runs, and the node does not say afterwards."
         )
         assert node.service_remark(Action.DELETE) is None
+    finally:
+        node.close()
+
+
+def test_what_a_node_does_not_do_by_itself_is_refused_before_it_is_asked() -> None:
+    """A node has no incomplete or invalid downloads to clear through its cache API, and
+    queues nothing by itself: the driver says so without a call (the node's port is
+    closed, so any call would fail otherwise)."""
+    node = open_source(CacheSource.node_api("http://127.0.0.1:9"))
+    try:
+        for state in (State.INCOMPLETE, State.INVALID):
+            with pytest.raises(ActionNotSupportedError) as caught:
+                node.run_by_service(Action.DELETE, state)
+            assert str(caught.value) == (
+                f"A Glance node (cache API) cache has no {state} state to clear."
+            )
+        with pytest.raises(ActionNotSupportedError) as caught:
+            node.run_by_service(Action.QUEUE, State.QUEUED)
+        assert str(caught.value) == "A Glance node (cache API) cache does not queue by itself."
     finally:
         node.close()

@@ -11,6 +11,8 @@ holds on disk.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import uuid
@@ -20,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from inspector.core import Action, CacheSource, actions
+from inspector.core import Action, CacheSource, actions, open_source
 from inspector.core.fleet_actions import FleetAction, NodeState, act_on_nodes, probe_nodes
 from inspector.core.journal import read_journal
 from inspector.core.model import State
@@ -232,6 +234,15 @@ def test_a_delete_by_entry_takes_what_the_node_still_lists(
     assert one.cached_ids() == []
 
 
+def refused_by_policy(url: str, what: str) -> str:
+    """What the user reads when the node's policy (Glance's HTTP 403) refuses ``what``."""
+    return (
+        f"node {url} does not let these credentials {what} (HTTP 403): its policy gives the "
+        "cache API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
+        "list_cached_nodes) to admins by default."
+    )
+
+
 def test_a_delete_the_nodes_policy_refuses_ends_the_job_and_changes_nothing(
     glance_fleet_factory: Callable[..., Any],
 ) -> None:
@@ -251,11 +262,7 @@ def test_a_delete_the_nodes_policy_refuses_ends_the_job_and_changes_nothing(
     finally:
         reading.driver.close()
     assert (result.done, result.gone, result.failures) == (0, 0, ())
-    assert result.error == (
-        f"node {node.url} does not let these credentials delete {a} (HTTP 403): its policy "
-        "gives the cache API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
-        "list_cached_nodes) to admins by default."
-    )
+    assert result.error == refused_by_policy(node.url, f"delete {a}")
     assert node.cached_ids() == sorted([a, b])
 
 
@@ -299,3 +306,191 @@ def test_a_record_of_a_live_node_has_no_path(
     assert (code, err) == (0, "")
     settings = json.loads(out)["cache-settings"]
     assert (settings["kind"], settings["source"], settings["path"]) == ("api", node.url, None)
+
+
+def test_a_queue_job_reads_the_nodes_listing_once_and_keeps_it_up_to_date(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """Glance's queueing rules are checked against the listing just read, which the job
+    keeps up to date as it queues: the node is asked for its cache once, not once per
+    id.  After the node changed its cache by itself (its own prune), it is read again."""
+    (node,) = glance_fleet_factory(1)
+    x, y, q = images(node, [1000, 2000, 10])
+    with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
+        assert glance_on_node.queue(q)  # queued on the node, never fetched
+    with TcpProxy([node.url]) as seen:  # keeps every request the inspector sends the node
+        reading = read(CacheSource.node_api(seen.url))
+        try:
+            first = actions.queue(reading.driver, [x, q, x])
+            listings = bytes(seen.sent).count(b"GET /v2/cache HTTP/")
+            node.wait_cached(x)
+            pruned = actions.prune(reading.driver, Plan(()))
+            second = actions.queue(reading.driver, [q, y])
+        finally:
+            reading.driver.close()
+    assert listings == 1  # the reading's own
+    assert first.queued == (x,)
+    assert [(f.id, f.reason) for f in first.failures] == [
+        (q, f"{q} is already queued on node {seen.url}."),
+        (x, f"{x} is already queued on node {seen.url}."),
+    ]
+    assert (pruned.done, pruned.error) == (0, None)  # under its maximum: nothing goes
+    assert second.queued == (y,)
+    assert [(f.id, f.reason) for f in second.failures] == [
+        (q, f"{q} is already queued on node {seen.url}.")
+    ]
+    node.wait_cached(y)
+    assert node.cached_ids() == sorted([x, y])
+    assert node.cache_state()["queued_images"] == [q]
+
+
+def test_a_clear_counts_what_the_node_no_longer_lists_and_the_node_is_read_again_after(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    (node,) = glance_fleet_factory(1)
+    a, empty, q = images(node, [1200, 0, 10])
+    node.download(a)
+    node.download(empty)  # cached too, of 0 bytes
+    with CentralNode(node.db_url, node.url, node.cache_dir) as glance_on_node:
+        assert glance_on_node.queue(q)
+    reading = read(CacheSource.node_api(node.url))
+    try:
+        cached = [e for e in reading.snapshot.entries if e.state is State.CACHED]
+        assert sorted((e.id, e.size) for e in cached) == sorted([(a, 1200), (empty, 0)])
+        cleared = actions.delete_all(reading.driver, State.CACHED, cached)
+        # The listing the queue rules read is the node's after the clear.
+        queued = actions.queue(reading.driver, [a, q])
+        node.wait_cached(a)
+        # Both states at once (the driver's clear without a state): each counts.
+        both = reading.driver.run_by_service(Action.DELETE)
+    finally:
+        reading.driver.close()
+    assert (cleared.done, cleared.bytes_freed, cleared.error) == (2, 1200, None)
+    assert queued.queued == (a,)
+    assert [(f.id, f.reason) for f in queued.failures] == [
+        (q, f"{q} is already queued on node {node.url}.")
+    ]
+    assert (both.count, both.freed) == (2, 1200)
+    assert both.remark == (
+        "Glance answers a clear without saying what it removed: 2 is what node "
+        f"{node.url} listed before and no longer lists."
+    )
+    assert node.cache_state() == {"cached_images": [], "queued_images": []}
+
+
+def test_each_change_the_nodes_policy_refuses_is_said_with_what_was_asked(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """An operator's policy.yaml may keep any of the cache API's calls to admins: the
+    refusal names the call (the image queued, the state cleared, the prune or the
+    clean), and the node keeps what it caches."""
+    (node,) = glance_fleet_factory(1)
+    a, b = images(node, [1200, 3400])
+    node.download(a)
+    policy = node.config_dir / "policy.yaml"
+    denied = ("cache_image", "cache_delete", "cache_prune", "cache_clean")
+    policy.write_text(policy.read_text() + "".join(f'"{rule}": "!"\n' for rule in denied))
+    reading = read(CacheSource.node_api(node.url))
+    try:
+        queued = actions.queue(reading.driver, [b])
+        cleared = actions.delete_all(reading.driver, State.CACHED, reading.snapshot.entries)
+        pruned = actions.prune(reading.driver, Plan(()))
+        cleaned = actions.clean(reading.driver, Plan(()))
+    finally:
+        reading.driver.close()
+    assert [(f.id, f.reason) for f in queued.failures] == [
+        (b, refused_by_policy(node.url, f"queue {b}"))
+    ]
+    assert cleared.error == refused_by_policy(node.url, "clear its cache")
+    assert pruned.error == refused_by_policy(node.url, "prune its cache")
+    assert cleaned.error == refused_by_policy(node.url, "clean its cache")
+    assert node.cached_ids() == [a] and node.cache_state()["queued_images"] == []
+
+
+def test_a_url_that_is_not_the_nodes_own_is_read_only_and_says_why(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """The node's cache API acts on whichever node a call reaches: through another URL
+    (a load balancer, here in front of one node) the reading says which URL Glance
+    records for the node, and a delete changes nothing."""
+    (node,) = glance_fleet_factory(1)
+    (a,) = images(node, [1200])
+    node.download(a)
+    with TcpProxy([node.url]) as lb:
+        reading = read(CacheSource.node_api(lb.url))
+        try:
+            result = actions.delete(reading.driver, reading.snapshot.entries)
+        finally:
+            reading.driver.close()
+    why = (
+        f"{lb.url} is not the URL Glance records for the node that answered: that node lists "
+        f"image {a} as cached, and Glance records it on {node.url}. Through a load balancer "
+        "(or another name for the node) each call reaches whichever node it picks, and "
+        "Glance acts on that node's cache: use the node's own URL (its "
+        "worker_self_reference_url, as recorded in node_reference)."
+    )
+    assert (reading.writable, reading.read_only_reason) == (False, why)
+    assert (result.done, result.error) == (0, why)
+    assert node.cached_ids() == [a]
+
+
+def test_an_id_named_twice_is_deleted_once(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Glance answers a second DELETE of an image it no longer caches as a success: the
+    id named again is gone, not deleted again, and its bytes are freed once."""
+    (node,) = glance_fleet_factory(1)
+    a, b = images(node, [1200, 3400])
+    node.download(a)
+    node.download(b)
+    done = cli_json(capsys, "delete", "--api", node.url, a, a, "--yes")
+    assert (done["done"], done["gone"], done["bytes_freed"]) == (2, 1, 1200)  # gone: done too
+    assert node.cached_ids() == [b]
+
+
+def test_a_node_without_the_clean_and_prune_api_is_not_asked_to_clean_or_prune(
+    glance_fleet_factory: Callable[..., Any],
+) -> None:
+    """A node that speaks the image API only up to v2.17 (as Glance 33 does when it keeps
+    no cache, and older releases did with one) has no POST /v2/cache/prune or clean."""
+    (node,) = glance_fleet_factory(
+        1, extra_conf={"DEFAULT": {"image_cache_dir": ""}, "paste_deploy": {"flavor": ""}}
+    )
+    for action in (Action.PRUNE, Action.CLEAN):
+        driver = open_source(CacheSource.node_api(node.url))
+        try:
+            result = actions.run_by_service(driver, action, Plan(()))
+        finally:
+            driver.close()
+        assert result.error == (
+            f"node {node.url} speaks the image API up to v2.17: {action} through the cache "
+            "API needs v2.18 or newer."
+        )
+
+
+def connections_to(port: int) -> int:
+    """This process's TCP connections to port ``port`` of this machine still open (in any
+    state: one the node closed stays open here until this side closes it)."""
+    sockets = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            sockets.add(os.readlink(f"/proc/self/fd/{fd}"))
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            count += remote_port == port and f"socket:[{fields[9]}]" in sockets
+    return count
+
+
+def test_closing_a_nodes_driver_closes_its_connection(shared_glance_node: Any) -> None:
+    """The connection is kept between calls, and closed with the driver (a window or a
+    fleet reads many nodes: none is left holding a socket on each)."""
+    port = int(shared_glance_node.url.rsplit(":", 1)[1])
+    gc.collect()  # a test-side connection to the node left to the collector is not ours
+    before = connections_to(port)  # the session's node: other tests may hold some
+    reading = read(CacheSource.node_api(shared_glance_node.url))
+    assert connections_to(port) > before
+    reading.driver.close()
+    assert connections_to(port) <= before
