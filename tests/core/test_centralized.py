@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -24,6 +25,7 @@ from inspector.core.drivers.glance import locks
 from inspector.core.drivers.glance.layout import GLANCE_OWN_NAMES
 from inspector.core.errors import CacheError, NotACacheError
 from inspector.core.model import Note
+from tests.core.test_safety import mount_read_only
 from tests.services.glance_db import CentralNode, create_image, delete_image
 
 pytestmark = pytest.mark.glance
@@ -540,3 +542,59 @@ def test_the_password_appears_in_no_message_log_or_name(
     texts.append(caplog.text)
     assert all(password not in t for t in texts)
     assert any("***" in t for t in texts)
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_a_tie_a_read_only_database_cannot_settle_is_planned_in_one_querys_order_and_said(
+    glance_db_url: str,
+    central_nodes: Callable[..., CentralNode],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Settling a tie at the cut asks Glance's own question in a transaction that is rolled
+    back: a database this user may only read (an operator's preview) cannot open one."""
+    node = central_nodes(glance_db_url, ONE)
+    for n in range(6):
+        node.cache(uid(n), bytes(1000))
+    for n in range(4):  # four rows of one moment, as Glance's sqlite migration leaves them
+        node.delete_cache_row(uid(n))
+        when = "2020-01-01T00:00:00"
+        node.insert_cache_details(
+            uid(n), 1000, last_accessed=when, last_modified=when, as_datetime=True
+        )
+    node.fail(uid(9), bytes(2000), "broken stream")  # not cached: not in what a prune frees
+    node.close()
+    ro = tmp_path / "read-only"
+    ro.mkdir()
+    shutil.copyfile(urlsplit(glance_db_url).path, ro / "glance.sqlite")
+    for _ in mount_read_only(ro):
+        src = CacheSource(path=Path(node.path), db_url=f"sqlite:///{ro}/glance.sqlite", node=ONE)
+        driver = open_source(src)
+        with caplog.at_level("WARNING", logger="inspector.core.drivers.glance.centralized_db"):
+            plan = actions.plan_prune(driver, driver.scan().entries, 4000)
+        driver.close()
+    assert [e.id for e in plan.entries] == [uid(0), uid(1)]  # the one query's order
+    [said] = caplog.messages
+    assert said.startswith(
+        "Entries last accessed at the same time are taken in the order of one query of "
+        f"sqlite:///{ro}/glance.sqlite, not settled as Glance's pruner settles them: "
+        f"Glance's database sqlite:///{ro}/glance.sqlite cannot be written by this user"
+    )
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_a_prune_takes_the_cached_copy_of_an_image_also_queued(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    """An image cached and queued at once (the audit's cached-and-queued): a prune
+    evicts the cached file and its row, and leaves the queue's entry alone."""
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(0), bytes(1000))
+    node.cache(uid(1), bytes(1000))
+    Path(node.path, "queue", uid(0)).touch()
+    driver = open_source(source(node))
+    plan = actions.plan_prune(driver, driver.scan().entries, 1000)
+    assert [(e.id, e.state) for e in plan.entries] == [(uid(0), State.CACHED)]
+    assert actions.prune(driver, plan).ok
+    assert set(glance_rows(node)) == {uid(1)}
+    assert Path(node.path, "queue", uid(0)).exists()
