@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from inspector.core.demo import DemoSpec, build_demo_cache
 from inspector.core.drivers import base as driver_mod
 from inspector.core.drivers.glance import sqlite as glance_sqlite
 from inspector.core.errors import ScanCancelled
+from tests.core.mounting import mounted
 
 SMALL = DemoSpec(cached=20, queued=3, incomplete=2, stalled=1, invalid=2, cached_bytes=2 << 20)
 
@@ -132,17 +132,8 @@ def test_scan_can_be_cancelled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.fixture
 def no_xattr_dir(tmp_path: Path) -> Iterator[Path]:
     """A directory on ramfs, a real filesystem with no user xattrs (needs root)."""
-    mnt = tmp_path / "ramfs"
-    mnt.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a filesystem without xattrs needs root")
-    r = subprocess.run(["mount", "-t", "ramfs", "ramfs", str(mnt)], capture_output=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount ramfs here: {r.stderr.decode().strip()}")
-    try:
+    with mounted("ramfs", tmp_path / "ramfs", "mounting a filesystem without xattrs") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=True)
 
 
 def test_filesystem_without_xattrs_has_unknown_hits(tmp_path: Path, no_xattr_dir: Path) -> None:

@@ -9,8 +9,6 @@ its link count alone, and deleting some of its names is said to free nothing
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 
 from inspector.core import CacheSource, read
 from inspector.core.freeing import freed_bytes
+from tests.core.mounting import mounted
 from tests.filetracker_service import FiletrackerStore
 from tests.writers.filetracker import require_filetracker
 
@@ -25,19 +24,10 @@ from tests.writers.filetracker import require_filetracker
 @pytest.fixture
 def store_with_a_mount(tmp_path: Path) -> Iterator[FiletrackerStore]:
     require_filetracker()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a filesystem inside the store needs root")
     store = FiletrackerStore(tmp_path / "store")
     store.put("/here.in", b"h" * 10, version=1_000)
-    mnt = Path(store.files_dir, "m")
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(mnt)], capture_output=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount tmpfs here: {r.stderr.decode().strip()}")
-    try:
+    with mounted("tmpfs", Path(store.files_dir, "m"), "mounting a filesystem in a store"):
         yield store
-    finally:
-        subprocess.run(["umount", str(mnt)], check=True)
 
 
 def test_names_of_files_linked_on_another_filesystem_free_nothing(
