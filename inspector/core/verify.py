@@ -149,15 +149,20 @@ def _by_last(lines: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, str]
 def by_path(lines: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
     """``{"/dir/file": (algorithm, digest)}`` for ids that are paths (Filetracker's).
 
-    A name is found by any tail of it, so that ``sha256sum`` run in the store's
-    ``files/``, above it, or with absolute paths all serve: ``p/a.in``,
-    ``./p/a.in`` and ``/srv/store/files/p/a.in`` all name ``/p/a.in``.  Where two
-    names share a tail, the one with fewer directories before it names it.
+    A name is taken as it is (``sha256sum`` run in the store's ``files/``:
+    ``p/a.in``, ``./p/a.in``) and from below any ``files`` folder in it (run
+    above it, or with absolute paths: ``files/p/a.in``,
+    ``/srv/store/files/p/a.in``): each names ``/p/a.in``.  Nothing else of a
+    name is cut off, so a file is never given the digest of another with the
+    same last part.  Where two names give one path, the one with fewer folders
+    before it wins.
     """
     best: dict[str, tuple[int, tuple[str, str]]] = {}
     for file, algorithm, digest in lines:
         parts = [p for p in file.split("/") if p not in ("", ".")]
         for extra in range(len(parts)):
+            if extra and parts[extra - 1] != "files":
+                continue
             key = "/" + "/".join(parts[extra:])
             if key not in best or extra < best[key][0]:
                 best[key] = (extra, (algorithm, digest))
@@ -206,11 +211,16 @@ def checksum_file_source(path: str | os.PathLike[str]) -> Origin:
         raise ChecksumFileError(f"{shown} cannot be read: {reason_of(exc)}.") from None
     lines = checksum_lines(text, shown)
     by_last = _by_last(lines)
-    paths = by_path(lines)
+    paths: dict[str, tuple[str, str]] | None = None  # made at the first id that is a path
 
     def lookup(entry_id: str) -> tuple[str, str] | None:
+        nonlocal paths
+        if not entry_id.startswith("/"):
+            return by_last.get(entry_id)
         # A Filetracker name is a path: found by its whole path, never by its last part.
-        return paths.get(entry_id) if entry_id.startswith("/") else by_last.get(entry_id)
+        if paths is None:
+            paths = by_path(lines)
+        return paths.get(entry_id)
 
     return Origin(f"checksum file {Path(shown).name}", lookup)
 

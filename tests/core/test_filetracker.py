@@ -346,15 +346,30 @@ def test_verify_reads_each_file_under_its_own_name(tmp_path: Path) -> None:
     ]
 
 
-def test_verify_finds_a_store_files_digest_in_a_checksum_file(tmp_path: Path) -> None:
-    """``sha256sum`` run in ``files/`` names each file by its path there."""
+@pytest.mark.parametrize("where", ["", "./", "files/", "/srv/store/files/"])
+def test_verify_finds_a_store_files_digest_in_a_checksum_file(tmp_path: Path, where: str) -> None:
+    """``sha256sum`` run in ``files/`` names each file by its path there; run above it,
+    or with absolute paths, by its path below ``files/``."""
     store, contents = _store_to_verify(tmp_path)
     sums = tmp_path / "SHA256SUMS"
     sums.write_text(
-        "".join(f"{hashlib.sha256(b).hexdigest()}  {n[1:]}\n" for n, b in contents.items())
+        "".join(f"{hashlib.sha256(b).hexdigest()}  {where}{n[1:]}\n" for n, b in contents.items())
     )
     driver = driver_for(store)
     report = verify(driver, driver.scan().entries, [checksum_file_source(sums)])
     assert sorted((r.id, str(r.status)) for r in report.results) == [
         (name, "ok") for name in sorted(contents)
     ]
+
+
+def test_a_checksum_files_name_is_never_a_store_file_of_the_same_last_part(
+    tmp_path: Path,
+) -> None:
+    """``other/plain.in`` (not below ``files/``) is not ``/plain.in``: no digest, no
+    mismatch made up from another file's."""
+    store, _contents = _store_to_verify(tmp_path)
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text(f"{hashlib.sha256(b'another').hexdigest()}  other/plain.in\n")
+    driver = driver_for(store)
+    report = verify(driver, driver.scan().entries, [checksum_file_source(sums)])
+    assert {r.id: str(r.status) for r in report.results}["/plain.in"] == "unknown"
