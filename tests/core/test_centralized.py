@@ -26,6 +26,7 @@ from inspector.core.drivers.glance.layout import GLANCE_OWN_NAMES
 from inspector.core.errors import CacheError, NotACacheError
 from inspector.core.model import Note
 from tests.core.test_safety import mount_read_only
+from tests.glance_service import GlanceService
 from tests.services.glance_db import CentralNode, create_image, delete_image
 
 pytestmark = pytest.mark.glance
@@ -598,3 +599,18 @@ def test_a_prune_takes_the_cached_copy_of_an_image_also_queued(
     assert actions.prune(driver, plan).ok
     assert set(glance_rows(node)) == {uid(1)}
     assert Path(node.path, "queue", uid(0)).exists()
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_a_node_that_kept_its_emptied_cache_db_is_read_as_a_node(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode], tmp_path: Path
+) -> None:
+    """Glance's migration to centralized_db moves a node's sqlite rows into the central
+    database and leaves its cache.db empty: with the database named, it is that node."""
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(1), b"x" * 100)
+    old = GlanceService("sqlite", str(tmp_path / "before-migration"))  # Glance's schema
+    shutil.copyfile(Path(old.path, "cache.db"), Path(node.path, "cache.db"))
+    driver = open_source(source(node))
+    assert driver.name == "centralized_db"
+    assert [e.id for e in driver.scan().entries] == [uid(1)]
