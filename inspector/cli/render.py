@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from inspector.core import Entry, IdRule, Reading, State
 from inspector.core.actions import JobResult, Plan
+from inspector.core.model import note_text
 from inspector.core.source import redact_url
 from inspector.core.stats import Bin, Statistics
 from inspector.core.tree import Folder
@@ -95,9 +96,7 @@ def entries_table(
     now = datetime.now(UTC)
     rows = [["STATE", "ID", "SIZE", "HITS", "LAST ACCESSED", "LAST MODIFIED", "NOTE"]]
     for e in entries:
-        note = e.error or (str(e.note) if e.note else "")
-        if e.bad_fields:
-            note = f"{e.note}: {', '.join(e.bad_fields)}"
+        note = (note_text(e) if e.bad_fields else e.error or note_text(e)) or ""
         if e.position is not None:
             note = f"queue position {e.position}"
         if e.image_status == "deleted":

@@ -113,6 +113,21 @@ class Snapshot:
         return [e for e in self.entries if e.state is state]
 
 
+def note_text(e: Entry) -> str | None:
+    """The entry's note as the CLI and the records say it, naming the damaged fields.
+
+    A row without its file may be damaged too: both are said.
+    """
+    if e.note is None:
+        return None
+    if not e.bad_fields:
+        return str(e.note)
+    fields = ", ".join(e.bad_fields)
+    if e.note is Note.BAD_VALUE:
+        return f"{e.note}: {fields}"
+    return f"{e.note}; {Note.BAD_VALUE}: {fields}"
+
+
 def utc_from_timestamp(value: float) -> datetime:
     """An aware UTC datetime from unix seconds."""
     return datetime.fromtimestamp(value, UTC)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import orjson
 
 from inspector.core import Entry, Reading, Snapshot, State
-from inspector.core.model import utc_from_timestamp
+from inspector.core.model import note_text, utc_from_timestamp
 from inspector.report import formatting
 
 if TYPE_CHECKING:  # only named here: `list --json` need not import plans and statistics
@@ -86,21 +86,13 @@ def _timed_record(e: Entry) -> dict[str, Any]:
         "checksum": e.checksum,
         "error": e.error,
         "position": e.position,
-        "note": None if e.note is None else _note(e),
+        "note": None if e.note is None else note_text(e),
         "version": e.version,
         "locked": e.locked,
         "links": e.links,
         "name": e.name,
         "image_status": e.image_status,
     }
-
-
-def _note(e: Entry) -> str | None:
-    if e.note is None:
-        return None
-    if e.bad_fields:
-        return f"{e.note}: {', '.join(e.bad_fields)}"
-    return str(e.note)
 
 
 def _iso_column(stamps: list[float | None]) -> list[str]:
@@ -159,7 +151,7 @@ def _csv_lines(chunk: list[Entry]) -> str:
         _csv_cells([e.checksum for e in chunk]),
         _csv_cells([e.error for e in chunk]),
         _csv_cells([e.position for e in chunk]),
-        _csv_cells([None if e.note is None else _note(e) for e in chunk]),
+        _csv_cells([None if e.note is None else note_text(e) for e in chunk]),
         _csv_cells([e.version for e in chunk]),
         _csv_cells([e.locked for e in chunk]),
         _csv_cells([e.links for e in chunk]),

@@ -22,7 +22,7 @@ from inspector.core.errors import (
     QueueRefusedError,
     reason_of,
 )
-from inspector.core.model import Note
+from inspector.core.model import Note, note_text
 from tests.glance_service import GlanceService
 
 IDS = [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(1, 10)]
@@ -71,8 +71,10 @@ def test_times_at_their_limits(glance: GlanceService, with_file: bool) -> None:
         IDS[6]: (100.0, 200.0, None, ("hits",)),
         IDS[7]: (100.0, 200.0, None, ("hits",)),
     }
-    for i in IDS[2:8]:
-        assert e[i].note is Note.BAD_VALUE
+    for i in IDS[2:8]:  # damaged; without its file, a row without a file first of all
+        assert e[i].note is (Note.BAD_VALUE if with_file else Note.ROW_WITHOUT_FILE)
+    if with_file:
+        assert note_text(e[IDS[6]]) == "metadata value the service never writes: hits"
         assert e[i].size == (10 if with_file else 999)  # the file's size, where there is one
     for i in IDS[:2]:
         assert e[i].note is (None if with_file else Note.ROW_WITHOUT_FILE)
@@ -98,8 +100,13 @@ def test_rows_without_files_take_their_size_from_the_row(glance: GlanceService) 
         Note.ROW_WITHOUT_FILE,
     )
     assert e[IDS[0]].bad_fields == ()
-    for i in IDS[1:4]:
-        assert (e[i].size, e[i].bad_fields, e[i].note) == (0, ("size",), Note.BAD_VALUE)
+    for i in IDS[1:4]:  # damaged, and frees nothing: no file
+        assert (e[i].size, e[i].bad_fields, e[i].note) == (0, ("size",), Note.ROW_WITHOUT_FILE)
+        # as `list` and the records say it: both
+        assert note_text(e[i]) == (
+            "metadata row without a file; metadata value the service never writes: size"
+        )
+    assert note_text(e[IDS[0]]) == "metadata row without a file"
     assert e[IDS[3]].checksum is None  # a blob is no checksum Glance writes; not shown
     assert (e[IDS[4]].size, e[IDS[4]].bad_fields, e[IDS[4]].note) == (
         0,

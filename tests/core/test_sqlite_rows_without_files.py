@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.test_glance_parity import LRU, B, S, fill, planned
+from inspector.core import actions, open_cache
+from tests.core.test_glance_parity import LRU, B, S, fill
 from tests.glance_service import GlanceService
 
 E = "e0000000-0000-4000-8000-00000000000e"  # no file, accessed before every image
@@ -32,6 +33,9 @@ def test_rows_without_files_are_taken_where_glances_pruner_takes_them(
     glance.sql(insert, N, None, 700)
     # B's row damaged too: a text after F's, so that the loop reaches F before B's file
     glance.sql("UPDATE cached_images SET last_accessed = 'zzz' WHERE image_id = ?", B)
-    ours = planned(glance, 0)
+    cache = open_cache(glance.path)
+    plan = actions.plan_prune(cache, cache.scan().entries, 0)
+    ours = [e.id for e in plan.entries]
     assert ours == glance.glance_prune(0)
     assert ours[:2] == [N, E] and ours[-2:] == [F, B]
+    assert plan.bytes_freed == sum(size for _, size, _ in LRU)  # the rows free nothing

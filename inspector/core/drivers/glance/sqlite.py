@@ -205,9 +205,11 @@ class SqliteDriver(GlanceDriver):
             ids.append(image_id)
             rowids.append(row[6])
             self._note_odd(image_id, row[1])
+            # Without its file, whatever its values: a damaged one keeps them named,
+            # and frees nothing (as the centralized_db driver's rows).
             entry = damaged_entry(row, None, damaged)
-            if entry.note is None:
-                entry = make_entry(
+            append(
+                make_entry(
                     image_id,
                     cached,
                     entry.size,
@@ -216,8 +218,9 @@ class SqliteDriver(GlanceDriver):
                     entry.modified_ts,
                     entry.checksum,
                     note=Note.ROW_WITHOUT_FILE,
+                    bad_fields=entry.bad_fields,
                 )
-            append(entry)
+            )
         if damaged:
             more = f" and {len(damaged) - 3:,} more" if len(damaged) > 3 else ""
             self.warnings.append(
