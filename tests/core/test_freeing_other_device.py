@@ -17,7 +17,7 @@ import pytest
 from inspector.core import CacheSource, read
 from inspector.core.freeing import freed_bytes
 from tests.core.mounting import mounted
-from tests.filetracker_service import FiletrackerStore
+from tests.filetracker_service import FiletrackerStore, put_links
 from tests.writers.filetracker import require_filetracker
 
 
@@ -47,3 +47,16 @@ def test_names_of_files_linked_on_another_filesystem_free_nothing(
     }
     assert freed_bytes([entries["/m/p1"], entries["/m/q1"]]) == 0  # p2 and q2 keep the data
     assert freed_bytes([entries["/here.in"], entries["/m/p1"]]) == 10
+    assert freed_bytes([entries["/m/p1"], entries["/here.in"]]) == 10  # in any order
+
+
+def test_a_file_of_three_names_frees_its_bytes_only_when_all_three_go(tmp_path: Path) -> None:
+    require_filetracker()
+    store = FiletrackerStore(tmp_path / "store")
+    names = ["/t/one.in", "/t/two.in", "/t/three.in"]
+    put_links(store, names, b"t" * 300, version=1_000)
+    store.put("/t/alone.in", b"a" * 7, version=1_000)
+    entries = {e.id: e for e in read(CacheSource.at(store.cache_dir)).snapshot.entries}
+    assert [entries[n].links for n in names] == [3, 3, 3]
+    assert freed_bytes([entries[n] for n in names[:2]]) == 0
+    assert freed_bytes([entries[n] for n in (*names, "/t/alone.in")]) == 307

@@ -25,7 +25,7 @@ def test_a_reading_of_a_cache_glance_wrote(glance: GlanceService) -> None:
     glance.read(A, times=2)
     reading = read(CacheSource.at(glance.path))
     assert reading.driver.name == glance.kind
-    assert reading.source.path == Path(glance.path)
+    assert reading.source.path == reading.snapshot.path == Path(glance.path)  # --json's path
     assert [e.id for e in reading.snapshot.entries] == [A]
     assert (reading.summary.total_size, reading.summary.hits) == (100, 2)
     assert reading.summary.totals(State.QUEUED).count == 0
