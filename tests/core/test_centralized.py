@@ -185,16 +185,24 @@ def test_delete_and_prune_leave_the_other_node_alone(
     assert sorted(two.cached_nodes(uid(2))) == [TWO]
 
 
-@pytest.mark.parametrize("evict", [3, 7])
+@pytest.mark.parametrize(
+    ("evict", "shape"),
+    [(1, ""), (3, ""), (7, ""), (3, "older"), (3, "no-file")],
+    ids=["first-of-tie", "3", "7", "3-after-an-older-row", "3-one-without-its-file"],
+)
 def test_prune_takes_exactly_what_glances_pruner_takes(
     glance_databases: Any,
     glance_db_backend: str,
     central_nodes: Callable[..., CentralNode],
     tmp_path: Path,
     evict: int,
+    shape: str,
 ) -> None:
     """Rows last accessed at the same time (migrated legacy rows; MariaDB's whole
-    seconds) are taken in the order Glance's own LIMIT 1 query takes them."""
+    seconds) are taken in the order Glance's own LIMIT 1 query takes them: the cut on
+    the tie's first row, or further in, after a row older than the tie, or with a row
+    of the tie whose file is gone (it frees nothing)."""
+    older = shape == "older"
     url = glance_databases.new(glance_db_backend)
     node, other = central_nodes(url, ONE), central_nodes(url, TWO)
     legacy = glance_db_backend == "sqlite"  # strings are refused by SQLite's DateTime type
@@ -204,17 +212,22 @@ def test_prune_takes_exactly_what_glances_pruner_takes(
         if n % 3 == 0:
             other.cache(uid(n), data)
     # Rows as Glance's sqlite -> centralized_db migration leaves them: a legacy tie.
-    for n in range(4, 20):
+    for n in [3, *range(4, 20)] if older else range(4, 20):
         node.delete_cache_row(uid(n))
-        when = "2020-01-01T00:00:00" if n < 16 else "2021-06-01T00:00:00"
+        when = "2020-01-01T00:00:00" if 3 < n < 16 else "2021-06-01T00:00:00"
+        when = "2019-06-01T00:00:00" if n == 3 else when
         node.insert_cache_details(
             uid(n), 1000 + 37 * n, last_accessed=when, last_modified=when, as_datetime=legacy
         )
     node.close()
     other.close()
+    if shape == "no-file":
+        Path(node.path, uid(5)).unlink()
     # The oldest rows are the tie of 2020: a prune of ``evict`` x 1,200 bytes cuts into it.
     tie = {uid(n) for n in range(4, 16)}
     max_size = sum(1000 + 37 * n for n in range(24)) - evict * 1200
+    if shape == "no-file":
+        max_size -= 1000 + 37 * 5  # Glance counts the files there are
 
     copies = {}
     for who in ("inspector", "glance"):
@@ -231,7 +244,9 @@ def test_prune_takes_exactly_what_glances_pruner_takes(
     glances.prune(max_size)
     taken = before - set(glance_rows(glances))
 
-    assert taken <= tie and 0 < len(taken) < len(tie)  # the cut is inside the tie
+    taken_of_tie = taken - {uid(3)} if older else taken
+    assert taken_of_tie <= tie and 0 < len(taken_of_tie) < len(tie)  # the cut is in the tie
+    assert (uid(3) in taken) is older
     assert planned == taken
     assert set(glance_rows(ours)) == set(glance_rows(glances))
     assert set(files(ours)) == set(files(glances))
