@@ -194,10 +194,6 @@ class CacheDriver(ABC):
         """Undo :meth:`reserve_queue` when the entry could not be removed."""
         raise ActionNotSupportedError(f"A {self.title} cache has no queue.")
 
-    def nodes(self) -> list[str]:
-        """The nodes whose caches share this metadata (only centralized kinds have many)."""
-        return []
-
     # -- trusting the cache: audit, verify, records ---------------------------
     # What only a kind knows; inspector.core.audit/repair/verify/metadata_records
     # do the rest, for every kind.  A new kind:

@@ -85,10 +85,6 @@ class CentralizedDbDriver(GlanceDriver):
         assert self.node is not None
         return self.node
 
-    def nodes(self) -> list[str]:
-        with self.db.reading() as conn:
-            return [n.url for n in self.db.nodes(conn)]
-
     # -- reading --------------------------------------------------------------
 
     def scan(self, progress: Progress | None = None) -> Snapshot:
