@@ -169,7 +169,7 @@ def by_path(lines: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, str]]
     return {key: found for key, (_extra, found) in best.items()}
 
 
-def checksum_lines(text: str, name: str = "the checksum file") -> list[tuple[str, str, str]]:
+def checksum_lines(text: str, name: str) -> list[tuple[str, str, str]]:
     """``(file, algorithm, digest)`` of each line of a checksum file, the file's name as
     the line gives it; see :func:`parse_checksums`."""
     found: list[tuple[str, str, str]] = []

@@ -346,7 +346,7 @@ def test_verify_reads_each_file_under_its_own_name(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("where", ["", "./", "files/", "/srv/store/files/"])
+@pytest.mark.parametrize("where", ["", "./", "files/", "/srv/store/files/", "files//"])
 def test_verify_finds_a_store_files_digest_in_a_checksum_file(tmp_path: Path, where: str) -> None:
     """``sha256sum`` run in ``files/`` names each file by its path there; run above it,
     or with absolute paths, by its path below ``files/``."""
@@ -373,3 +373,10 @@ def test_a_checksum_files_name_is_never_a_store_file_of_the_same_last_part(
     driver = driver_for(store)
     report = verify(driver, driver.scan().entries, [checksum_file_source(sums)])
     assert {r.id: str(r.status) for r in report.results}["/plain.in"] == "unknown"
+    # named twice: below another store's files/ and as it is here; the nearer name wins
+    sums.write_text(
+        f"{hashlib.sha256(b'another').hexdigest()}  elsewhere/files/plain.in\n"
+        f"{hashlib.sha256(b'p').hexdigest()}  plain.in\n"
+    )
+    report = verify(driver, driver.scan().entries, [checksum_file_source(sums)])
+    assert {r.id: str(r.status) for r in report.results}["/plain.in"] == "ok"

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from inspector.core.model import Entry, Note, State, make_entry
+from inspector.core.model import Entry, Note, State, make_entry, note_text
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,15 @@ def test_a_new_fast_constructor_equals_the_dataclass() -> None:
         make("a", State.CACHED)
     with pytest.raises(dataclasses.FrozenInstanceError):
         minimal.id = "b"  # type: ignore[misc]
+
+
+def test_a_note_names_every_damaged_field_and_a_missing_file_first() -> None:
+    """As ``list`` and the records say it."""
+    damaged = make_entry("a", State.CACHED, 1, note=Note.BAD_VALUE, bad_fields=("hits", "size"))
+    assert note_text(damaged) == "metadata value the service never writes: hits, size"
+    gone = dataclasses.replace(damaged, note=Note.ROW_WITHOUT_FILE)
+    assert note_text(gone) == (
+        "metadata row without a file; metadata value the service never writes: hits, size"
+    )
+    assert note_text(make_entry("b", State.CACHED, 1, note=Note.SYMLINK)) == "symbolic link"
+    assert note_text(make_entry("c", State.CACHED, 1)) is None
