@@ -201,3 +201,15 @@ def test_each_failure_is_logged_for_debugging_with_its_kind_and_never_the_passwo
         f"database error (busy) on {SQLITE.display}: database is locked",
     ]
     assert "secret" not in caplog.text
+
+
+@pytest.mark.parametrize("scheme", ["mysql", "mysql+mysqldb", "mysql+mysqlconnector"])
+def test_a_mysql_url_for_a_driver_not_installed_goes_through_pymysql(scheme: str) -> None:
+    """glance-api.conf may name MySQLdb (``mysql://``) or mysql-connector: the inspector
+    has PyMySQL, which then answers (here: nothing listens on the port)."""
+    db = GlanceDatabase(f"{scheme}://glance:secret@127.0.0.1:1/glance")
+    with pytest.raises(CacheUnreadableError) as caught, db.reading():
+        pass
+    said = str(caught.value)
+    assert said.startswith(f"Cannot connect to Glance's database {db.display}: ")
+    assert "Can't connect to MySQL server on '127.0.0.1'" in said
