@@ -629,3 +629,29 @@ def test_a_node_that_kept_its_emptied_cache_db_is_read_as_a_node(
     driver = open_source(source(node))
     assert driver.name == "centralized_db"
     assert [e.id for e in driver.scan().entries] == [uid(1)]
+
+
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
+def test_deleting_rows_without_files_and_entries_gone_since_the_listing(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    """A row whose file is gone is deleted (the row was the entry); an entry whose file and
+    row both went since the listing is gone; a row named as no image id is refused."""
+    node = central_nodes(glance_db_url, ONE)
+    for n in range(3):
+        node.cache(uid(n), bytes(100))
+    Path(node.path, uid(0)).unlink()  # its row stays
+    when = "2024-01-01T00:00:00"
+    node.insert_cache_details(
+        "../cache", 10, last_accessed=when, last_modified=when, as_datetime=True
+    )
+    driver = open_source(source(node))
+    entries = {e.id: e for e in driver.scan().entries}
+    assert entries[uid(0)].note is Note.ROW_WITHOUT_FILE
+    node.delete_cached_image(uid(1))  # Glance evicts it after the listing
+    result = actions.delete(driver, [entries[i] for i in (uid(0), uid(1), "../cache")])
+    assert (result.done, result.gone) == (2, 1)
+    [failed] = result.failures
+    assert failed.id == "../cache"
+    assert "is not a valid image id" in failed.reason
+    assert set(glance_rows(node)) == {uid(2), "../cache"}
