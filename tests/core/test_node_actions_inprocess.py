@@ -494,3 +494,22 @@ def test_closing_a_nodes_driver_closes_its_connection(shared_glance_node: Any) -
     assert connections_to(port) > before
     reading.driver.close()
     assert connections_to(port) <= before
+
+
+def test_a_prune_the_node_never_ends_gives_no_result_and_says_why(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Glance 33's prune loops for ever when the node's files stay over its maximum after
+    every image recorded for it is gone (here: one cached under an earlier node name)."""
+    (node,) = glance_fleet_factory(1, cache_max_size=1000)
+    (earlier, now) = images(node, [5000, 300])
+    with CentralNode(node.db_url, "http://glance-old-name:9292", node.cache_dir) as renamed:
+        renamed.cache(earlier, b"e" * 5000)
+    node.download(now)
+    code, out, err = cli(capsys, "prune", "--api", node.url, "--yes", "--timeout", "3")
+    assert code == 1
+    assert err.startswith(
+        f"{PROG}: error: the prune gave no result: node {node.url} does not answer: no "
+        "answer within 3 s."
+    ), err
+    assert out.startswith(f"The prune gave no result: node {node.url} does not answer")
