@@ -18,7 +18,7 @@ from inspector.core import CacheSource
 from inspector.core.drivers.registry import open_source
 from inspector.core.span import plan_prune_span
 from tests.core.cli_inprocess import PROG, cli
-from tests.filetracker_service import FiletrackerStore
+from tests.filetracker_service import FiletrackerStore, hold_lock
 from tests.glance_service import GlanceService
 from tests.writers.glance_files import GlanceFileWriter, _factory
 
@@ -194,3 +194,19 @@ def test_the_core_refuses_a_span_it_cannot_plan_with_the_reason(
         f"A {glance.title} cache is pruned on its own: its service prunes each cache "
         "separately. Prune them one at a time."
     )
+
+
+def test_a_name_in_use_in_a_shared_prune_is_told_with_its_store(
+    stores: tuple[FiletrackerStore, FiletrackerStore], capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = stores
+    with hold_lock(b.cache_dir, "/y/mid.in"):  # a client reads it meanwhile
+        code, out, err = cli(
+            capsys, "prune", str(a.cache_dir), str(b.cache_dir), "--max-size", "400", "--yes"
+        )
+    assert (code, out) == (1, "Deleted 1 of 2, freed 300 Bytes.\n")
+    assert (
+        err
+        == f"{PROG}: error: {b.cache_dir}: /y/mid.in (cached): in use by a Filetracker client\n"
+    )
+    assert not Path(a.path("/x/old.in")).exists() and Path(b.path("/y/mid.in")).exists()
