@@ -408,7 +408,7 @@ def test_each_change_the_nodes_policy_refuses_is_said_with_what_was_asked(
 
 
 def test_a_url_that_is_not_the_nodes_own_is_read_only_and_says_why(
-    glance_fleet_factory: Callable[..., Any],
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The node's cache API acts on whichever node a call reaches: through another URL
     (a load balancer, here in front of one node) the reading says which URL Glance
@@ -422,6 +422,7 @@ def test_a_url_that_is_not_the_nodes_own_is_read_only_and_says_why(
             result = actions.delete(reading.driver, reading.snapshot.entries)
         finally:
             reading.driver.close()
+        said = cli(capsys, "delete", "--api", lb.url, a, "--yes")
     why = (
         f"{lb.url} is not the URL Glance records for the node that answered: that node lists "
         f"image {a} as cached, and Glance records it on {node.url}. Through a load balancer "
@@ -431,6 +432,8 @@ def test_a_url_that_is_not_the_nodes_own_is_read_only_and_says_why(
     )
     assert (reading.writable, reading.read_only_reason) == (False, why)
     assert (result.done, result.error) == (0, why)
+    assert said[:2] == (1, "")  # the CLI warns of the reading, then refuses the change
+    assert said[2].splitlines()[-1] == f"{PROG}: error: nothing was changed: {why}"
     assert node.cached_ids() == [a]
 
 
