@@ -567,7 +567,7 @@ def test_prune_waits_for_glance_to_finish_writing(lru: GlanceService, cli: Cli) 
             "delete",
             [
                 "[ID ...]",
-                "ids to delete",
+                "ids to delete (with --glance-config, every positional is an id)",
                 "--state {cached,queued,incomplete,invalid}",
                 "only entries in this state",
                 "every entry of --state",
@@ -575,7 +575,13 @@ def test_prune_waits_for_glance_to_finish_writing(lru: GlanceService, cli: Cli) 
                 "print the result as one JSON object",
             ],
         ),
-        ("queue", ["ID [ID ...]", "image ids to queue"]),
+        (
+            "queue",
+            [
+                "ID [ID ...]",
+                "image ids to queue (with --glance-config, every positional is an id)",
+            ],
+        ),
         ("requeue", ["ID [ID ...]", "image ids to requeue", "only entries in this state"]),
         (
             "prune",
