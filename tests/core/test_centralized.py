@@ -24,6 +24,7 @@ from inspector.core import CacheSource, State, actions, open_source
 from inspector.core.drivers.glance import locks
 from inspector.core.drivers.glance.layout import GLANCE_OWN_NAMES
 from inspector.core.errors import CacheError, NotACacheError
+from inspector.core.journal import read_journal
 from inspector.core.model import Note
 from tests.core.test_safety import mount_read_only
 from tests.glance_service import GlanceService
@@ -633,7 +634,7 @@ def test_a_node_that_kept_its_emptied_cache_db_is_read_as_a_node(
 
 @pytest.mark.parametrize("glance_db_backend", ["sqlite"])
 def test_deleting_rows_without_files_and_entries_gone_since_the_listing(
-    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+    glance_db_url: str, central_nodes: Callable[..., CentralNode], journal_file: Path
 ) -> None:
     """A row whose file is gone is deleted (the row was the entry); an entry whose file and
     row both went since the listing is gone; a row named as no image id is refused."""
@@ -655,3 +656,9 @@ def test_deleting_rows_without_files_and_entries_gone_since_the_listing(
     assert failed.id == "../cache"
     assert "is not a valid image id" in failed.reason
     assert set(glance_rows(node)) == {uid(2), "../cache"}
+    [change] = read_journal(journal_file).records
+    assert sorted((e.id, e.outcome) for e in change.entries) == [
+        ("../cache", "failed"),
+        (uid(0), "deleted"),
+        (uid(1), "gone"),
+    ]
