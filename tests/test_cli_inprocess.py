@@ -582,10 +582,24 @@ def test_prune_waits_for_glance_to_finish_writing(lru: GlanceService, cli: Cli) 
                 "image ids to queue (with --glance-config, every positional is an id)",
             ],
         ),
-        ("requeue", ["ID [ID ...]", "image ids to requeue", "only entries in this state"]),
+        (
+            "requeue",
+            [
+                "ID [ID ...]",
+                "image ids to requeue (with --glance-config, every positional is an id)",
+                "only entries in this state",
+            ],
+        ),
         (
             "prune",
-            ["--max-size SIZE", "e.g. 10GiB, 500M", "only show what would be evicted"],
+            [
+                "--max-size SIZE e.g. 10GiB, 500M (needed for a directory, Filetracker: the "
+                "cleaner's -s limit; with --api only for the preview: the node prunes to its "
+                "own image_cache_max_size, Glance's 10GiB unless set)",
+                "--cleaning-level PERCENT Filetracker: the newest files kept below this share "
+                "of the limit (the cleaner's -p; default 50)",
+                "only show what would be evicted",
+            ],
         ),
         (
             "clean",
