@@ -607,6 +607,8 @@ def test_prune_waits_for_glance_to_finish_writing(lru: GlanceService, cli: Cli) 
                 "--stall-time DURATION",
                 "incomplete downloads older than this are stalled (default: the service's, 24h)",
                 "only show what would be removed",
+                "instead: the cached images whose image was deleted in Glance (needs Glance's "
+                "database: --db URL or --glance-config FILE)",
             ],
         ),
     ],
