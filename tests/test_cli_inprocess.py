@@ -608,14 +608,18 @@ def test_prune_waits_for_glance_to_finish_writing(lru: GlanceService, cli: Cli) 
                 "incomplete downloads older than this are stalled (default: the service's, 24h)",
                 "only show what would be removed",
                 "instead: the cached images whose image was deleted in Glance (needs Glance's "
-                "database: --db URL or --glance-config FILE)",
+                "database: --db URL or",
             ],
         ),
     ],
 )
 def test_each_command_explains_itself(
-    capsys: pytest.CaptureFixture[str], command: str, phrases: list[str]
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    phrases: list[str],
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps the help to the terminal's width
     with pytest.raises(SystemExit) as info:
         main([command, "--help"])
     assert info.value.code == 0
