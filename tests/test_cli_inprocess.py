@@ -567,7 +567,7 @@ def test_prune_waits_for_glance_to_finish_writing(lru: GlanceService, cli: Cli) 
             "delete",
             [
                 "[ID ...]",
-                "ids to delete (with --glance-config, every positional is an id)",
+                "ID ids to delete (with --glance-config, every positional is an id) options:",
                 "--state {cached,queued,incomplete,invalid}",
                 "only entries in this state",
                 "every entry of --state",
@@ -579,14 +579,15 @@ def test_prune_waits_for_glance_to_finish_writing(lru: GlanceService, cli: Cli) 
             "queue",
             [
                 "ID [ID ...]",
-                "image ids to queue (with --glance-config, every positional is an id)",
+                "ID image ids to queue (with --glance-config, every positional is an id) options:",
             ],
         ),
         (
             "requeue",
             [
                 "ID [ID ...]",
-                "image ids to requeue (with --glance-config, every positional is an id)",
+                "ID image ids to requeue (with --glance-config, every positional is an id) "
+                "options:",
                 "only entries in this state",
             ],
         ),
