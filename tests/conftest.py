@@ -11,12 +11,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from tests.glance_service import GlanceService, glance_available
-from tests.mutation_scope import deselect_service_variants, fastest_first
+from tests.mutation_scope import deselect_service_variants
 
-pytest_plugins = ["tests.services.fixtures"]
+pytest_plugins = ["tests.services.fixtures", "tests.mutation_order"]
 
 
-@pytest.hookimpl(trylast=True)  # after pytest's own ordering by fixture, for fastest_first
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "/gui/" in str(item.path) or "tests/gui" in str(item.path):
@@ -27,7 +26,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "glance" in getattr(item, "fixturenames", ()) or hasattr(module, "GlanceService"):
             item.add_marker(pytest.mark.glance)
     deselect_service_variants(config, items)
-    fastest_first(items)
 
 
 @pytest.fixture(params=["sqlite", "xattr"])

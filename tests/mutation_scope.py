@@ -22,15 +22,11 @@ The error this can make goes one way: a mutant that only a left-out variant woul
 kill is reported as surviving (never as killed), so it shows up as NEW in the report.
 ``INSPECTOR_MUTATE_ALL_BACKENDS=1 ./run mutate NAME`` runs it with every variant.
 
-And the tests of a mutant's session run fastest first (:func:`fastest_first`, by the
-durations mutmut measured): mutmut stops a session at its first failing test, and
-hands the tests over in no useful order, so a mutant that a 0.1 s test kills could
-wait behind a live node's tests first.
+And the tests of a mutant's session run fastest first (``tests/mutation_order.py``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -90,23 +86,6 @@ def mutant_module() -> str | None:
     if os.environ.get("INSPECTOR_MUTATE_ALL_BACKENDS"):
         return None
     return re.split(r"\.x_|\.xǁ", name, maxsplit=1)[0]
-
-
-def fastest_first(items: list[pytest.Item]) -> None:
-    """Under a mutant's run, order ``items`` by the duration mutmut measured for each.
-
-    mutmut runs in its ``mutants/`` copy and keeps the durations there, by test id
-    (without that prefix); a test it has not measured goes last, in its own order.
-    """
-    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
-        return
-    try:
-        with open("mutmut-stats.json", "rb") as f:
-            took = json.load(f)["duration_by_test"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    never = float("inf")
-    items.sort(key=lambda item: took.get(item.nodeid.removeprefix("mutants/"), never))
 
 
 def _params(item: pytest.Item) -> dict[str, object]:
