@@ -20,6 +20,8 @@ from tests.core.mounting import mounted
 from tests.filetracker_service import FiletrackerStore, put_links
 from tests.writers.filetracker import require_filetracker
 
+pytestmark = pytest.mark.glance  # the real client is in the full test environment only
+
 
 @pytest.fixture
 def store_with_a_mount(tmp_path: Path) -> Iterator[FiletrackerStore]:
