@@ -188,8 +188,16 @@ def test_delete_and_prune_leave_the_other_node_alone(
 
 @pytest.mark.parametrize(
     ("evict", "shape"),
-    [(1, ""), (3, ""), (7, ""), (3, "older"), (3, "no-file")],
-    ids=["first-of-tie", "3", "7", "3-after-an-older-row", "3-one-without-its-file"],
+    [(1, ""), (3, ""), (7, ""), (3, "older"), (3, "no-file"), (2, "no-file"), (0, "no-file")],
+    ids=[
+        "first-of-tie",
+        "3",
+        "7",
+        "3-after-an-older-row",
+        "3-one-without-its-file",
+        "2-one-without-its-file",
+        "one-byte-over-after-the-row-without-its-file",
+    ],
 )
 def test_prune_takes_exactly_what_glances_pruner_takes(
     glance_databases: Any,
@@ -202,7 +210,8 @@ def test_prune_takes_exactly_what_glances_pruner_takes(
     """Rows last accessed at the same time (migrated legacy rows; MariaDB's whole
     seconds) are taken in the order Glance's own LIMIT 1 query takes them: the cut on
     the tie's first row, or further in, after a row older than the tie, or with a row
-    of the tie whose file is gone (it frees nothing)."""
+    of the tie whose file is gone (it frees nothing, not its recorded size nor a byte:
+    with the cache one byte over the maximum after it, Glance takes one more row)."""
     older = shape == "older"
     url = glance_databases.new(glance_db_backend)
     node, other = central_nodes(url, ONE), central_nodes(url, TWO)
@@ -229,6 +238,8 @@ def test_prune_takes_exactly_what_glances_pruner_takes(
     max_size = sum(1000 + 37 * n for n in range(24)) - evict * 1200
     if shape == "no-file":
         max_size -= 1000 + 37 * 5  # Glance counts the files there are
+    if not evict:  # Glance takes uid(4), then uid(5) (no file, 0 bytes): 1 byte over
+        max_size = sum(1000 + 37 * n for n in range(24) if n != 5) - (1000 + 37 * 4) - 1
 
     copies = {}
     for who in ("inspector", "glance"):
