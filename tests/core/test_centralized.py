@@ -673,3 +673,54 @@ def test_deleting_rows_without_files_and_entries_gone_since_the_listing(
         (uid(0), "deleted"),
         (uid(1), "gone"),
     ]
+
+
+def test_rows_commit_in_batches_while_the_job_runs(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Glance sees each full batch of deleted rows gone while the job is between entries,
+    and what was done when the job stops stays done."""
+    from inspector.core.drivers.glance import central_writes
+
+    monkeypatch.setattr(central_writes, "BATCH_ENTRIES", 2)
+    monkeypatch.setattr(central_writes, "BATCH_SECONDS", 1000.0)  # only the count decides
+    node = central_nodes(glance_db_url, ONE)
+    ids = [uid(n) for n in range(5)]
+    for image_id in ids:
+        node.cache(image_id, bytes(10))
+    driver = open_source(source(node))
+    entries = sorted(driver.scan().of_state(State.CACHED), key=lambda e: e.id)
+    job = driver.delete_entries(entries)
+    try:
+        assert next(job).entry.id == ids[0]
+        assert sorted(glance_rows(node)) == ids  # the first row's deletion is not committed yet
+        next(job)
+        assert sorted(glance_rows(node)) == ids[2:]  # a full batch: committed
+        next(job)
+        assert sorted(glance_rows(node)) == ids[2:]
+    finally:
+        job.close()  # stopped here: what was done stays done
+    assert sorted(glance_rows(node)) == ids[3:]
+    assert sorted(files(node)) == ids[3:]
+
+
+def test_a_batch_of_rows_also_ends_after_its_time(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.core.drivers.glance import central_writes
+
+    monkeypatch.setattr(central_writes, "BATCH_ENTRIES", 1000)
+    monkeypatch.setattr(central_writes, "BATCH_SECONDS", 0.0)  # every entry is past its time
+    node = central_nodes(glance_db_url, ONE)
+    ids = [uid(n) for n in range(2)]
+    for image_id in ids:
+        node.cache(image_id, bytes(10))
+    driver = open_source(source(node))
+    job = driver.delete_entries(sorted(driver.scan().of_state(State.CACHED), key=lambda e: e.id))
+    try:
+        next(job)
+        assert sorted(glance_rows(node)) == ids[1:]
+        next(job)
+        assert glance_rows(node) == {}
+    finally:
+        job.close()
