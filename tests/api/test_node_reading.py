@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,6 @@ from inspector.core import CacheSource, State, actions, read
 from inspector.core.errors import ServiceUnreachableError
 from inspector.core.fleet import read_all
 from tests.api.helpers import cli, cli_json, images, wait_hits
-from tests.services.glance_api import CACHE_POLICY_RULES
 from tests.services.glance_db import CentralNode
 from tests.services.tcp_proxy import TcpProxy
 
@@ -235,53 +233,3 @@ def test_a_node_whose_policy_refuses_says_which(
         "its cache (HTTP 403): its policy gives the cache API (cache_list, cache_image, "
         "cache_delete, cache_clean, cache_prune, list_cached_nodes) to admins by default.\n"
     )
-
-
-def test_a_legacy_row_never_accessed_is_read_as_the_epoch_not_as_damage(
-    glance_fleet_factory: Callable[..., Any],
-) -> None:
-    """Glance releases before 2023 inserted ``last_accessed = 0``; a sqlite node lists it so."""
-    (node,) = glance_fleet_factory(1, extra_conf={"DEFAULT": {"image_cache_driver": "sqlite"}})
-    old, new = images(node, [300, 400])
-    node.download(old)
-    node.download(new)
-    with sqlite3.connect(node.cache_dir / "cache.db") as db:  # the row an old release wrote
-        db.execute("UPDATE cached_images SET last_accessed = 0 WHERE image_id = ?", (old,))
-    db.close()
-    assert {r["image_id"]: r["last_accessed"] for r in node.cache_state()["cached_images"]}[
-        old
-    ] == 0
-
-    reading = read(CacheSource.node_api(node.url))
-    reading.driver.close()
-    entries = {e.id: e for e in reading.snapshot.entries}
-    assert entries[old].accessed_ts == 0.0
-    assert entries[old].note is None and entries[new].note is None
-    assert not any("damaged" in w or old in w for w in reading.snapshot.warnings)
-    r = cli("list", "--api", node.url)
-    assert r.returncode == 0, r.stderr
-    [line] = [line for line in r.stdout.splitlines() if old in line]
-    assert line.split()[3:6] == ["Bytes", "0", "never"]  # never accessed (then its mtime)
-    assert "damaged" not in r.stdout + r.stderr
-
-
-def test_a_node_that_hides_which_nodes_cache_an_image_says_so_in_a_warning(
-    glance_fleet_factory: Callable[..., Any], tmp_path: Any
-) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(
-        "".join(f'"{rule}": ""\n' for rule in CACHE_POLICY_RULES if rule != "list_cached_nodes")
-        + '"list_cached_nodes": "!"\n'
-    )
-    (node,) = glance_fleet_factory(1, extra_conf={"oslo_policy": {"policy_file": policy}})
-    (image,) = images(node, [100])
-    node.download(image)
-    reading = read(CacheSource.node_api(node.url))
-    reading.driver.close()
-    assert [e.id for e in reading.snapshot.entries] == [image]
-    assert list(reading.snapshot.warnings) == [
-        f"Cannot check that {node.url} is the node's own: node {node.url} does not let these "
-        f"credentials list the nodes caching {image} (HTTP 403): its policy gives the cache "
-        "API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
-        "list_cached_nodes) to admins by default."
-    ]

@@ -1,0 +1,86 @@
+"""What a live glance-api node's ``GET /v2/cache`` lists, read in this process.
+
+The nodes are real glance-api processes; the rows they list are Glance's own
+(images uploaded and served through the node), some then given what other
+releases wrote or what damage leaves, in the node's own ``cache.db``.  Run here,
+not through the installed CLI, so that mutation testing (``./run mutate``) sees
+the reading (``tests/api`` runs the CLI as a process of its own).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspector.core import CacheSource, read
+from inspector.core.model import Note
+from tests.api.helpers import images, wait_hits
+from tests.core.cli_inprocess import cli
+from tests.services.glance_api import CACHE_POLICY_RULES
+
+pytestmark = pytest.mark.glance
+
+
+def test_a_sqlite_nodes_legacy_and_damaged_rows_are_listed_as_they_are(
+    glance_fleet_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Releases before 2023 inserted ``last_accessed = 0``: never accessed, not damage.
+    A row with a size that is text and no hit count (damage: Glance writes neither) is
+    listed with those values unknown, and said; a healthy row keeps its hits."""
+    (node,) = glance_fleet_factory(1, extra_conf={"DEFAULT": {"image_cache_driver": "sqlite"}})
+    old, bad, hit = images(node, [300, 400, 500])
+    for image_id in (old, bad, hit, hit, hit):
+        node.download(image_id)
+    wait_hits(node, hit, 2)
+    db = sqlite3.connect(Path(node.cache_dir, "cache.db"))
+    with db:
+        db.execute("UPDATE cached_images SET last_accessed = 0 WHERE image_id = ?", (old,))
+        db.execute(
+            "UPDATE cached_images SET size = 'big', hits = NULL WHERE image_id = ?", (bad,)
+        )
+    db.close()
+    served = {r["image_id"]: r for r in node.cache_state()["cached_images"]}
+    assert served[old]["last_accessed"] == 0 and served[bad]["size"] == "big"
+
+    reading = read(CacheSource.node_api(node.url))
+    reading.driver.close()
+    entries = {e.id: e for e in reading.snapshot.entries}
+    assert (entries[old].accessed_ts, entries[old].note, entries[old].hits) == (0.0, None, 0)
+    assert (entries[hit].hits, entries[hit].size, entries[hit].note) == (2, 500, None)
+    assert (entries[bad].note, entries[bad].bad_fields) == (Note.BAD_VALUE, ("size", "hits"))
+    assert (entries[bad].size, entries[bad].hits) == (0, None)
+    assert list(reading.snapshot.warnings) == [
+        f"node {node.url} gave values Glance never writes for 1 image(s): "
+        f"{bad}: size 'big', hits None. They are shown as unknown."
+    ]
+
+    code, out, err = cli(capsys, "list", "--api", node.url)
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if old in line]
+    assert line.split()[3:6] == ["Bytes", "0", "never"]  # never accessed (then its mtime)
+
+
+def test_a_node_that_hides_which_nodes_cache_an_image_says_so_in_a_warning(
+    glance_fleet_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "".join(f'"{rule}": ""\n' for rule in CACHE_POLICY_RULES if rule != "list_cached_nodes")
+        + '"list_cached_nodes": "!"\n'
+    )
+    (node,) = glance_fleet_factory(1, extra_conf={"oslo_policy": {"policy_file": policy}})
+    (image,) = images(node, [100])
+    node.download(image)
+    reading = read(CacheSource.node_api(node.url))
+    reading.driver.close()
+    assert [e.id for e in reading.snapshot.entries] == [image]
+    assert list(reading.snapshot.warnings) == [
+        f"Cannot check that {node.url} is the node's own: node {node.url} does not let these "
+        f"credentials list the nodes caching {image} (HTTP 403): its policy gives the cache "
+        "API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
+        "list_cached_nodes) to admins by default."
+    ]
