@@ -5,6 +5,7 @@ PostgreSQL and MariaDB, read and changed by the inspector, checked with Glance's
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -535,6 +536,31 @@ def test_clean_takes_glances_clean_lock_in_its_lock_path(
     assert actions.clean(driver, plan).ok
     assert not Path(node.path, "invalid", uid(1)).exists()
     assert (lock_path / locks.CLEAN_LOCK).exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another owner needs root")
+def test_a_delete_of_cached_and_invalid_entries_takes_both_locks_as_glances_user_can(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    """One job over a cached and an invalid entry holds Glance's prune and clean locks at
+    once; run as root, the lock files it makes are given the cache directory's owner
+    (glance-api's user), who must be able to open them afterwards."""
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(1), b"x" * 100)
+    node.fail(uid(2), b"junk", "checksum mismatch")
+    for name in (locks.PRUNE_LOCK, locks.CLEAN_LOCK):
+        Path(node.path, name).unlink(missing_ok=True)
+    os.chown(node.path, 4242, 4343)  # glance-api's user and group
+    driver = open_source(source(node))
+    entries = sorted(driver.scan().entries, key=lambda e: e.id)
+    assert [(e.id, e.state) for e in entries] == [(uid(1), State.CACHED), (uid(2), State.INVALID)]
+    result = actions.delete(driver, entries)
+    assert (result.ok, result.done) == (True, 2)
+    assert uid(1) not in glance_rows(node) and not Path(node.path, uid(1)).exists()
+    assert not Path(node.path, "invalid", uid(2)).exists()
+    for name in (locks.PRUNE_LOCK, locks.CLEAN_LOCK):
+        st = Path(node.path, name).stat()
+        assert (st.st_uid, st.st_gid) == (4242, 4343), name
 
 
 # -- secrets ----------------------------------------------------------------------------
