@@ -51,6 +51,9 @@ def test_a_sqlite_nodes_legacy_and_damaged_rows_are_listed_as_they_are(
     entries = {e.id: e for e in reading.snapshot.entries}
     assert (entries[old].accessed_ts, entries[old].note, entries[old].hits) == (0.0, None, 0)
     assert (entries[hit].hits, entries[hit].size, entries[hit].note) == (2, 500, None)
+    for image_id in (old, hit):  # the node's own times, as it lists them
+        assert entries[image_id].modified_ts == served[image_id]["last_modified"] > 0
+    assert entries[hit].accessed_ts == served[hit]["last_accessed"] > 0
     assert (entries[bad].note, entries[bad].bad_fields) == (Note.BAD_VALUE, ("size", "hits"))
     assert (entries[bad].size, entries[bad].hits) == (0, None)
     assert list(reading.snapshot.warnings) == [
