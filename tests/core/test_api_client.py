@@ -61,6 +61,12 @@ def test_the_same_node_under_equivalent_urls() -> None:
     assert same_node("https://node:443/v2", "https://node")
     assert not same_node("http://node:9292", "http://node:9293")
     assert not same_node("http://node-1:9292", "http://lb:9292")
+    # behind a proxy, the path names the node: only a trailing / or /v2 is dropped
+    assert same_node("http://proxy/glance-1/", "http://proxy/glance-1/v2")
+    assert not same_node("http://proxy/glance-1", "http://proxy/glance-2")
+    assert not same_node("http://proxy/a/b", "http://proxy/a/c")
+    assert not same_node("http://proxy/X", "http://proxy/")
+    assert not same_node("http:///v2", "http://xxxx/v2")  # a URL without a host names none
 
 
 def test_the_api_version_is_the_highest_v2() -> None:
