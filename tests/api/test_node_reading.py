@@ -202,24 +202,6 @@ def test_a_node_without_a_cache_says_so(glance_fleet_factory: Callable[..., Any]
     assert r.stderr.count("\n") == 1
 
 
-def test_times_of_a_node_west_of_utc_are_flagged(
-    glance_fleet_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Glance 33 reads its naive UTC records as local time when it answers GET /v2/cache."""
-    monkeypatch.setenv("TZ", "America/New_York")  # the nodes' time zone (our times are UTC)
-    (node,) = glance_fleet_factory(1)
-    monkeypatch.delenv("TZ")
-    (image,) = images(node, [100])
-    node.download(image)
-    reading = read(CacheSource.node_api(node.url))
-    reading.driver.close()
-    [warning] = reading.snapshot.warnings
-    assert warning.startswith(f"node {node.url} gives times up to ")
-    assert "h in the future" in warning and "TZ=UTC" in warning
-    ahead = float(warning.split("up to ")[1].split(" h")[0])
-    assert 3.9 <= ahead <= 5.1  # New York is 4 or 5 hours behind UTC
-
-
 def test_a_node_whose_policy_refuses_says_which(
     glance_fleet_factory: Callable[..., Any], tmp_path: Any
 ) -> None:

@@ -93,3 +93,27 @@ def test_a_node_that_hides_which_nodes_cache_an_image_says_so_in_a_warning(
         "API (cache_list, cache_image, cache_delete, cache_clean, cache_prune, "
         "list_cached_nodes) to admins by default."
     ]
+
+
+def test_times_of_a_node_west_of_utc_are_flagged(
+    glance_fleet_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Glance 33 reads its naive UTC records as local time when it answers GET /v2/cache."""
+    monkeypatch.setenv("TZ", "America/New_York")  # the nodes' time zone (our times are UTC)
+    (node,) = glance_fleet_factory(1)
+    monkeypatch.delenv("TZ")
+    (image,) = images(node, [100])
+    node.download(image)
+    reading = read(CacheSource.node_api(node.url))
+    reading.driver.close()
+    [warning] = reading.snapshot.warnings
+    assert warning.startswith(f"node {node.url} gives times up to ")
+    assert "h in the future" in warning and "TZ=UTC" in warning
+    ahead = float(warning.split("up to ")[1].split(" h")[0])
+    assert ahead in (4.0, 5.0)  # New York is 4 or 5 hours behind UTC
+    assert warning == (
+        f"node {node.url} gives times up to {ahead:.1f} h in the future: Glance reads its "
+        "UTC records as the server's local time, so a glance-api running in a time zone "
+        "west of UTC shifts every time it reports (run it with TZ=UTC). Last access and "
+        "modification times from this node are off by that much."
+    )
