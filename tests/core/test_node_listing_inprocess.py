@@ -22,6 +22,7 @@ from inspector.core.model import Note
 from tests.api.helpers import images, wait_hits
 from tests.core.cli_inprocess import cli
 from tests.services.glance_api import CACHE_POLICY_RULES
+from tests.services.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.glance
 
@@ -116,4 +117,30 @@ def test_times_of_a_node_west_of_utc_are_flagged(
         "UTC records as the server's local time, so a glance-api running in a time zone "
         "west of UTC shifts every time it reports (run it with TZ=UTC). Last access and "
         "modification times from this node are off by that much."
+    )
+
+
+def test_an_image_deleted_through_another_node_is_passed_over_when_checking_the_url(
+    glance_fleet: Any,
+) -> None:
+    """Which node a URL reaches is asked of the first images it lists; one deleted in
+    Glance through the other node (still cached here, so Glance answers 404) is passed
+    over for the next."""
+    one, two = glance_fleet
+    gone, kept = images(one, [100, 200])
+    one.download(gone)
+    one.download(kept)
+    two.delete_image(gone)
+    assert [r["image_id"] for r in one.cache_state()["cached_images"]] == [gone, kept]
+
+    reading = read(CacheSource.node_api(one.url))
+    reading.driver.close()
+    assert (list(reading.snapshot.warnings), reading.writable) == ([], True)
+    with TcpProxy([one.url]) as lb:
+        reading = read(CacheSource.node_api(lb.url))
+        reading.driver.close()
+    assert not reading.writable
+    assert reading.read_only_reason.startswith(
+        f"{lb.url} is not the URL Glance records for the node that answered: that node lists "
+        f"image {kept} as cached, and Glance records it on {one.url}."
     )
