@@ -43,9 +43,7 @@ def test_a_sqlite_nodes_legacy_and_damaged_rows_are_listed_as_they_are(
     db = sqlite3.connect(Path(node.cache_dir, "cache.db"))
     with db:
         db.execute("UPDATE cached_images SET last_accessed = 0 WHERE image_id = ?", (old,))
-        db.execute(
-            "UPDATE cached_images SET size = 'big', hits = NULL WHERE image_id = ?", (bad,)
-        )
+        db.execute("UPDATE cached_images SET size = 'big', hits = NULL WHERE image_id = ?", (bad,))
     db.close()
     served = {r["image_id"]: r for r in node.cache_state()["cached_images"]}
     assert served[old]["last_accessed"] == 0 and served[bad]["size"] == "big"
