@@ -128,6 +128,7 @@ def test_an_image_deleted_through_another_node_is_passed_over_when_checking_the_
     gone, kept = images(one, [100, 200])
     one.download(gone)
     one.download(kept)
+    two.download(kept)  # cached on both nodes
     two.delete_image(gone)
     assert [r["image_id"] for r in one.cache_state()["cached_images"]] == [gone, kept]
 
@@ -140,5 +141,10 @@ def test_an_image_deleted_through_another_node_is_passed_over_when_checking_the_
     assert not reading.writable
     assert reading.read_only_reason.startswith(
         f"{lb.url} is not the URL Glance records for the node that answered: that node lists "
-        f"image {kept} as cached, and Glance records it on {one.url}."
+        f"image {kept} as cached, and Glance records it on "
+    )
+    recorded = reading.read_only_reason.split("Glance records it on ")[1].split(". ")[0]
+    assert sorted(recorded.split(", ")) == sorted([one.url, two.url])
+    assert reading.snapshot.warnings == (
+        reading.read_only_reason + " Nothing is changed through this URL.",
     )
