@@ -75,6 +75,9 @@ def test_the_api_version_is_the_highest_v2() -> None:
     no_cache = _versions("v2.15", "v2.9", "v2.17", "v2.7", "v2.0")  # image_cache_dir unset
     assert api_version(no_cache) == (2, 17)
     assert api_version(_versions("v2.9", "v2.13", "v1.1")) == (2, 13)
+    assert api_version(_versions("v2.3", "v3.0")) == (2, 3)  # image API v2 only
+    # a document that is not Glance's: entries that are no objects, or have no id
+    assert api_version({"versions": ["v2.5", {"status": "CURRENT"}, {"id": "v2.1"}]}) == (2, 1)
     assert api_version({"versions": "nonsense"}) is None
     assert api_version("<html>") is None
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from inspector.core import CacheSource, read
+from inspector.core.errors import CacheError
 from inspector.core.model import Note
 from tests.api.helpers import images, wait_hits
 from tests.core.cli_inprocess import cli
@@ -147,4 +148,19 @@ def test_an_image_deleted_through_another_node_is_passed_over_when_checking_the_
     assert sorted(recorded.split(", ")) == sorted([one.url, two.url])
     assert reading.snapshot.warnings == (
         reading.read_only_reason + " Nothing is changed through this URL.",
+    )
+
+
+def test_a_node_whose_policy_refuses_its_listing_says_so(
+    glance_fleet_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text('"cache_list": "!"\n')
+    (node,) = glance_fleet_factory(1, extra_conf={"oslo_policy": {"policy_file": policy}})
+    with pytest.raises(CacheError) as refused:
+        read(CacheSource.node_api(node.url))
+    assert str(refused.value) == (
+        f"node {node.url} does not let these credentials list its cache (HTTP 403): its "
+        "policy gives the cache API (cache_list, cache_image, cache_delete, cache_clean, "
+        "cache_prune, list_cached_nodes) to admins by default."
     )
