@@ -337,12 +337,14 @@ def test_image_records_give_names_and_flag_deleted_images(
     }
 
 
-@pytest.mark.parametrize("glance_db_backend", ["sqlite"])
 def test_image_records_on_a_sqlite_or_xattr_cache(
     glance_db_url: str, glance: Any, tmp_path: Path
 ) -> None:
     image = create_image(glance_db_url, name="fedora", data=b"f" * 200)["id"]
     glance.cache(image, b"f" * 200)
+    later = create_image(glance_db_url, name="old-fedora", data=b"o" * 20)["id"]
+    glance.cache(later, b"o" * 20)
+    delete_image(glance_db_url, later, status="pending_delete")  # delayed_delete
     glance.read(image, times=2)
     glance.cache(uid(1), b"x" * 10)
     # An image of each state with its record, and a damaged row: all keep their fields.
@@ -362,12 +364,13 @@ def test_image_records_on_a_sqlite_or_xattr_cache(
     with_db = CacheSource(path=Path(glance.path), db_url=glance_db_url)
     snap = open_source(with_db).scan()
     assert snap.driver == glance.kind and snap.image_records
-    assert {e.id: e.name for e in snap.entries} == {
-        image: "fedora",
-        uid(1): None,
-        queued: "queued-one",
-        failed: "failed-one",
-        damaged: "damaged-one",
+    assert {e.id: (e.name, e.image_status) for e in snap.entries} == {
+        image: ("fedora", "active"),
+        later: ("old-fedora", "deleted"),
+        uid(1): (None, None),
+        queued: ("queued-one", "active"),
+        failed: ("failed-one", "active"),
+        damaged: ("damaged-one", "active"),
     }
 
     def but_records(entries: Any) -> dict[str, Any]:
@@ -377,9 +380,26 @@ def test_image_records_on_a_sqlite_or_xattr_cache(
     # an unreachable database: the cache still lists, without names, and says why
     broken = CacheSource(path=Path(glance.path), db_url=f"sqlite:///{tmp_path}/missing.db")
     snap = open_source(broken).scan()
-    assert not snap.image_records and len(snap.entries) == 5
+    assert not snap.image_records and len(snap.entries) == 6
     assert any("image records were not read" in w for w in snap.warnings)
     assert not Path(tmp_path, "missing.db").exists()
+
+
+def test_the_image_records_of_more_ids_than_a_statement_takes_come_in_one_query(
+    glance_db_url: str, glance_db_backend: str
+) -> None:
+    """More ids than a statement takes parameters (SQLite 32,766 by default, 250,000 as
+    Debian builds it; PostgreSQL 65,535): they travel as one list where the server
+    takes one."""
+    from inspector.core.glance_db import GlanceDatabase
+
+    image = create_image(glance_db_url, name="fedora", data=b"f" * 20)["id"]
+    count = 300_000 if glance_db_backend == "sqlite" else 100_000
+    ids = [image, *(uid(n) for n in range(count))]
+    db = GlanceDatabase(glance_db_url)
+    with db.reading() as conn:
+        records = db.image_records(conn, ids)
+    assert {i: (r.name, r.status) for i, r in records.items()} == {image: ("fedora", "active")}
 
 
 # -- bad input: one clear message, nothing changed ----------------------------------
