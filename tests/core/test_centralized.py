@@ -141,19 +141,40 @@ def test_opening_with_the_database_is_detected_and_the_directory_alone_refused(
 def test_several_nodes_and_none_named_is_refused_with_their_names(
     glance_db_url: str, central_nodes: Callable[..., CentralNode]
 ) -> None:
+    central_nodes(glance_db_url, TWO)  # recorded first: the names are listed in order
     one = central_nodes(glance_db_url, ONE)
-    central_nodes(glance_db_url, TWO)
     one.cache(uid(1), b"x" * 100)
     before = tree(Path(one.path))
     with pytest.raises(CacheError) as info:
         open_source(CacheSource(path=Path(one.path), db_url=glance_db_url)).scan()
-    message = str(info.value)
-    assert "holds 2 cache nodes" in message and ONE in message and TWO in message
-    assert "--node URL" in message
+    assert str(info.value).endswith(
+        f" holds 2 cache nodes: {ONE}, {TWO}. Name this cache's node with --node URL (its "
+        "worker_self_reference_url), or open it with --glance-config FILE."
+    )
     with pytest.raises(CacheError, match=r"Node http://nope:9292 is not in Glance's database"):
         nope = CacheSource(path=Path(one.path), db_url=glance_db_url, node="http://nope:9292")
         open_source(nope).scan()
     assert tree(Path(one.path)) == before
+
+
+def test_a_database_no_node_has_used_is_refused_and_says_so(
+    glance_db_url: str,
+    glance_db_backend: str,
+    glance_databases: Any,
+    central_nodes: Callable[..., CentralNode],
+) -> None:
+    """The wrong database given: synced by glance-manage, used by no centralized_db node."""
+    node = central_nodes(glance_db_url, ONE)
+    node.cache(uid(1), b"x" * 100)
+    before = tree(Path(node.path))
+    fresh = glance_databases.new(glance_db_backend)
+    with pytest.raises(CacheError) as info:
+        open_source(CacheSource(path=Path(node.path), db_url=fresh)).scan()
+    assert str(info.value).endswith(
+        " records no cache node (node_reference is empty): no glance-api with "
+        "image_cache_driver = centralized_db has used it."
+    )
+    assert tree(Path(node.path)) == before
 
 
 # -- changing ---------------------------------------------------------------------

@@ -273,7 +273,8 @@ def test_the_cleaners_order_and_victims(tmp_path: Path, seed: int) -> None:
     driver = driver_for(store)
     entries = driver.scan().entries
     total = sum(e.size for e in entries)
-    for limit, percent in [(total, 50.0), (total - 1, 50.0), (total // 2, 30.0), (total, 0.0)]:
+    cases = [(total, 50.0), (total - 1, 50.0), (total // 2, 30.0), (total, 0.0), (total, 100.0)]
+    for limit, percent in cases:
         real = cleaner_analysis([store.cache_dir], limit, percent)
         ordered = [f"{e.id}@{e.version}" for e in cleaning.newest_first(entries)]
         assert ordered == [e.name for e in real.order]
@@ -281,6 +282,10 @@ def test_the_cleaners_order_and_victims(tmp_path: Path, seed: int) -> None:
         assert {f"{e.id}@{e.version}" for e in plan.entries} == real.names
         assert plan.keep_below == real.cleaning_level
     assert actions.plan_prune(driver, entries, total + 1).entries == ()
+    for level in (-0.5, 100.5):  # the cleaner's -p is a percentage
+        with pytest.raises(ValueError) as refused:
+            actions.plan_prune(driver, entries, total, level)
+        assert str(refused.value) == "The cleaning level is a percentage from 0 to 100."
 
 
 def test_the_sources_cleaning_level_is_the_one_a_prune_uses_by_default(tmp_path: Path) -> None:
