@@ -27,6 +27,7 @@ from inspector.core.drivers.glance.layout import GLANCE_OWN_NAMES
 from inspector.core.errors import CacheError, NotACacheError
 from inspector.core.journal import read_journal
 from inspector.core.model import Note
+from inspector.core.source import redact_url
 from tests.core.test_safety import mount_read_only
 from tests.glance_service import GlanceService
 from tests.services.glance_db import CentralNode, create_image, delete_image
@@ -175,6 +176,59 @@ def test_a_database_no_node_has_used_is_refused_and_says_so(
         "image_cache_driver = centralized_db has used it."
     )
     assert tree(Path(node.path)) == before
+
+
+def test_a_scan_reports_its_progress_and_names_every_state_from_glances_records(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    """Every entry counted (files, rows without a file, the queue, incomplete and invalid
+    files), and Glance's image record named for each state, not only the cached."""
+    node = central_nodes(glance_db_url, ONE)
+    names = ("cached-one", "gone-one", "queued-one", "partial-one", "failed-one")
+    cached, gone, queued, partial, failed = (
+        create_image(glance_db_url, name=n, data=b"d" * 5)["id"] for n in names
+    )
+    node.cache(cached, b"d" * 5)
+    node.cache(gone, b"d" * 5)
+    Path(node.path, gone).unlink()  # its row stays
+    node.queue(queued)
+    node.start(partial, b"d" * 5)  # still being written
+    node.fail(failed, b"d" * 5, "checksum mismatch")
+    seen: list[int] = []
+    snap = open_source(source(node)).scan(progress=seen.append)
+    assert {e.id: (e.state, e.name) for e in snap.entries} == {
+        cached: (State.CACHED, "cached-one"),
+        gone: (State.CACHED, "gone-one"),
+        queued: (State.QUEUED, "queued-one"),
+        partial: (State.INCOMPLETE, "partial-one"),
+        failed: (State.INVALID, "failed-one"),
+    }
+    assert seen[-1] == 5 and seen == sorted(seen)
+
+
+def test_a_directory_opened_as_another_nodes_says_none_of_its_files_has_a_row(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode]
+) -> None:
+    """Node one's directory read as node two's: each file is listed as Glance's pruner
+    sees a file without a row (no access time, its mtime), and the scan asks why."""
+    one, two = central_nodes(glance_db_url, ONE), central_nodes(glance_db_url, TWO)
+    one.cache(uid(1), b"x" * 100)
+    two.cache(uid(2), b"y" * 200)
+    mtime = Path(one.path, uid(1)).stat().st_mtime
+    snap = open_source(replace(source(one), node=TWO)).scan()
+    assert {e.id: (e.note, e.accessed_ts, e.modified_ts) for e in snap.entries} == {
+        uid(1): (Note.FILE_WITHOUT_ROW, None, mtime),
+        uid(2): (
+            Note.ROW_WITHOUT_FILE,
+            pytest.approx(time.time(), abs=60),
+            pytest.approx(time.time(), abs=60),
+        ),
+    }
+    display = redact_url(glance_db_url)
+    assert snap.warnings == (
+        f"None of the 1 cached files in {one.path} has a row of node {TWO} in {display}, "
+        "and none of its 1 rows has a file here: is that this directory's node?",
+    )
 
 
 # -- changing ---------------------------------------------------------------------
