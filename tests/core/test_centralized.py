@@ -231,6 +231,35 @@ def test_a_directory_opened_as_another_nodes_says_none_of_its_files_has_a_row(
     )
 
 
+@pytest.mark.parametrize("glance_db_backend", ["sqlite"])  # only SQLite keeps such text
+def test_rows_with_a_time_that_cannot_be_read_are_listed_with_what_can_be(
+    glance_db_url: str, central_nodes: Callable[..., CentralNode], tmp_path: Path
+) -> None:
+    """Damage (Glance writes datetimes): the entry keeps its file's size, is flagged, and
+    a symbolic link stays flagged as one; the files after it are listed too."""
+    node = central_nodes(glance_db_url, ONE)
+    for n in (1, 2, 3, 4):
+        node.cache(uid(n), bytes(100 * n))
+    for n in (3, 4):  # moved elsewhere, a link left in its place
+        Path(node.path, uid(n)).rename(tmp_path / uid(n))
+        Path(node.path, uid(n)).symlink_to(tmp_path / uid(n))
+    db = sqlite3.connect(urlsplit(glance_db_url).path)
+    with db:
+        db.execute(
+            "UPDATE cached_images SET last_accessed = 'not a time', size = 1 "
+            "WHERE image_id IN (?, ?)",
+            (uid(2), uid(3)),
+        )
+    db.close()
+    snap = open_source(source(node)).scan()
+    assert {e.id: (e.note, e.bad_fields, e.size, e.accessed_ts) for e in snap.entries} == {
+        uid(1): (None, (), 100, pytest.approx(time.time(), abs=60)),
+        uid(2): (Note.BAD_VALUE, ("last_accessed",), 200, None),
+        uid(3): (Note.SYMLINK, ("last_accessed",), 300, None),
+        uid(4): (Note.SYMLINK, (), 400, pytest.approx(time.time(), abs=60)),
+    }
+
+
 # -- changing ---------------------------------------------------------------------
 
 
