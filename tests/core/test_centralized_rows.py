@@ -85,6 +85,13 @@ def test_a_row_without_its_file_is_listed_with_the_rows_values(
         "name": "retired",
         "image_status": "deleted",
     }
+    code, out, err = cli(capsys, "list", node.path, "--db", glance_db_url, "--node", NODE)
+    assert code == 0, err
+    [served] = [line for line in out.splitlines() if SERVED in line]
+    assert served.split()[:6] == ["cached", SERVED, "served", "1.5", "KiB", "2"]
+    [no_file] = [line for line in out.splitlines() if NO_FILE in line]
+    assert no_file.split()[:6] == ["cached", NO_FILE, "retired", "4.2", "KiB", "7"]
+    assert no_file.endswith("image deleted in Glance; metadata row without a file")
 
 
 def _micro_floor(ns: int) -> str:
