@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from inspector.core import CacheSource, State, actions, open_source
-from inspector.core.drivers.glance import locks
+from inspector.core.drivers.glance import central_writes, locks
 from inspector.core.drivers.glance.layout import GLANCE_OWN_NAMES
 from inspector.core.errors import CacheError, NotACacheError
+from inspector.core.glance_db import GlanceDatabase
 from inspector.core.journal import read_journal
 from inspector.core.model import Note
 from inspector.core.source import redact_url
@@ -495,8 +496,6 @@ def test_the_image_records_of_more_ids_than_a_statement_takes_come_in_one_query(
     """More ids than a statement takes parameters (SQLite 32,766 by default, 250,000 as
     Debian builds it; PostgreSQL 65,535): they travel as one list where the server
     takes one."""
-    from inspector.core.glance_db import GlanceDatabase
-
     image = create_image(glance_db_url, name="fedora", data=b"f" * 20)["id"]
     count = 300_000 if glance_db_backend == "sqlite" else 100_000
     ids = [image, *(uid(n) for n in range(count))]
@@ -830,8 +829,6 @@ def test_rows_commit_in_batches_while_the_job_runs(
 ) -> None:
     """Glance sees each full batch of deleted rows gone while the job is between entries,
     and what was done when the job stops stays done."""
-    from inspector.core.drivers.glance import central_writes
-
     monkeypatch.setattr(central_writes, "BATCH_ENTRIES", 2)
     monkeypatch.setattr(central_writes, "BATCH_SECONDS", 1000.0)  # only the count decides
     node = central_nodes(glance_db_url, ONE)
@@ -857,8 +854,6 @@ def test_rows_commit_in_batches_while_the_job_runs(
 def test_a_batch_of_rows_also_ends_after_its_time(
     glance_db_url: str, central_nodes: Callable[..., CentralNode], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from inspector.core.drivers.glance import central_writes
-
     monkeypatch.setattr(central_writes, "BATCH_ENTRIES", 1000)
     monkeypatch.setattr(central_writes, "BATCH_SECONDS", 0.0)  # every entry is past its time
     node = central_nodes(glance_db_url, ONE)
