@@ -44,7 +44,11 @@ def test_a_sqlite_nodes_legacy_and_damaged_rows_are_listed_as_they_are(
     db = sqlite3.connect(Path(node.cache_dir, "cache.db"))
     with db:
         db.execute("UPDATE cached_images SET last_accessed = 0 WHERE image_id = ?", (old,))
-        db.execute("UPDATE cached_images SET size = 'big', hits = NULL WHERE image_id = ?", (bad,))
+        db.execute(
+            "UPDATE cached_images SET size = 'big', hits = NULL, last_accessed = 'soon', "
+            "last_modified = NULL WHERE image_id = ?",
+            (bad,),
+        )
     db.close()
     served = {r["image_id"]: r for r in node.cache_state()["cached_images"]}
     assert served[old]["last_accessed"] == 0 and served[bad]["size"] == "big"
@@ -60,11 +64,15 @@ def test_a_sqlite_nodes_legacy_and_damaged_rows_are_listed_as_they_are(
     for image_id in (old, hit):  # the node's own times, as it lists them
         assert entries[image_id].modified_ts == served[image_id]["last_modified"] > 0
     assert entries[hit].accessed_ts == served[hit]["last_accessed"] > 0
-    assert (entries[bad].note, entries[bad].bad_fields) == (Note.BAD_VALUE, ("size", "hits"))
+    assert (entries[bad].note, entries[bad].bad_fields) == (
+        Note.BAD_VALUE,
+        ("size", "hits", "last_accessed", "last_modified"),
+    )
     assert (entries[bad].size, entries[bad].hits) == (0, None)
     assert list(reading.snapshot.warnings) == [
         f"node {node.url} gave values Glance never writes for 1 image(s): "
-        f"{bad}: size 'big', hits None. They are shown as unknown."
+        f"{bad}: size 'big', hits None, last_accessed 'soon', last_modified None. "
+        "They are shown as unknown."
     ]
 
     code, out, err = cli(capsys, "list", "--api", node.url)
