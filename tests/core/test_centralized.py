@@ -213,10 +213,12 @@ def test_a_directory_opened_as_another_nodes_says_none_of_its_files_has_a_row(
     """Node one's directory read as node two's: each file is listed as Glance's pruner
     sees a file without a row (no access time, its mtime), and the scan asks why."""
     one, two = central_nodes(glance_db_url, ONE), central_nodes(glance_db_url, TWO)
+    create_image(glance_db_url, uid(1), name="one", data=b"x" * 100)
     one.cache(uid(1), b"x" * 100)
     two.cache(uid(2), b"y" * 200)
     mtime = Path(one.path, uid(1)).stat().st_mtime
     snap = open_source(replace(source(one), node=TWO)).scan()
+    assert {e.id: e.name for e in snap.entries} == {uid(1): "one", uid(2): None}
     assert {e.id: (e.note, e.accessed_ts, e.modified_ts) for e in snap.entries} == {
         uid(1): (Note.FILE_WITHOUT_ROW, None, mtime),
         uid(2): (
@@ -497,6 +499,7 @@ def test_the_image_records_of_more_ids_than_a_statement_takes_come_in_one_query(
     Debian builds it; PostgreSQL 65,535): they travel as one list where the server
     takes one."""
     image = create_image(glance_db_url, name="fedora", data=b"f" * 20)["id"]
+    create_image(glance_db_url, name="not-asked-for", data=b"n" * 20)
     count = 300_000 if glance_db_backend == "sqlite" else 100_000
     ids = [image, *(uid(n) for n in range(count))]
     db = GlanceDatabase(glance_db_url)
